@@ -1,0 +1,1 @@
+"""Benchmarks: one module per subsystem, each comparing against a same-run baseline."""

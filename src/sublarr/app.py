@@ -1,0 +1,139 @@
+"""The application factory: wiring only."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any, Mapping
+
+from flask import Flask, g, request
+from flask_socketio import SocketIO
+
+from sublarr.api import register_api
+from sublarr.api.auth import key_from_request, key_matches, read_or_create_key
+from sublarr.api.errors import error_response, register_error_handlers
+from sublarr.api.validation import MAX_BODY_BYTES
+from sublarr.config import Settings, build_settings
+from sublarr.db.engine import Database, database_url_for
+from sublarr.events import init_event_system
+from sublarr.events.bridge import ProgressStream
+from sublarr.events.bus import EventBus
+from sublarr.library.lifecycle import init_library
+from sublarr.metrics import Metrics
+from sublarr.providers.lifecycle import init_providers
+from sublarr.services import EXTENSION_KEY, Services
+from sublarr.settings_store import SettingsStore
+from sublarr.translation.lifecycle import init_translation
+from sublarr.wanted.lifecycle import init_wanted
+from sublarr.web.lifecycle import init_web
+from sublarr.whisper.lifecycle import init_whisper
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1/"
+
+
+def _overrides_of(settings: Settings | Mapping[str, Any] | None) -> dict[str, Any]:
+    if settings is None:
+        return {}
+    if isinstance(settings, Settings):
+        return {k: getattr(settings, k) for k in settings.model_fields_set}
+    return dict(settings)
+
+
+def create_app(
+    settings: Settings | Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    testing: bool = False,
+) -> Flask:
+    """Build a Sublarr app.
+
+    ``settings`` are explicit overrides (CLI flags, tests); they win over the
+    ``SUBLARR_*`` environment, which wins over values stored in the database.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    overrides = _overrides_of(settings)
+    boot = build_settings({}, environ, overrides)
+    data_dir = boot.data_dir.resolve()
+    (data_dir / "hooks").mkdir(parents=True, exist_ok=True)
+    overrides["data_dir"] = data_dir
+
+    db = Database(database_url_for(data_dir, boot.database_url))
+    db.upgrade()
+    store = SettingsStore(db, environ, overrides)
+    api_key, generated = read_or_create_key(data_dir, store.current.api_key)
+    if generated:
+        log.warning("Generated a new API key (kept in %s/api_key): %s", data_dir, api_key)
+
+    app = Flask(__name__, static_folder=None)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, TESTING=testing, JSON_SORT_KEYS=False)
+    socketio = _make_socketio(app, store.current)
+    metrics = Metrics()
+    services = Services(
+        settings=store,
+        db=db,
+        bus=EventBus(strict=testing or store.current.strict_event_validation,
+                     on_emit=metrics.count_event),
+        socketio=socketio,
+        progress=ProgressStream(socketio),
+        metrics=metrics,
+        api_key=api_key,
+    )
+    app.extensions[EXTENSION_KEY] = services
+
+    register_error_handlers(app)
+    _install_request_hooks(app, services)
+    _install_socket_auth(socketio, api_key)
+    init_event_system(app)
+    register_api(app)
+    for init in (init_library, init_wanted, init_providers, init_translation, init_whisper,
+                 init_web):
+        init(app, services)
+    return app
+
+
+def _make_socketio(app: Flask, settings: Settings) -> SocketIO:
+    options: dict[str, Any] = {
+        "async_mode": "threading",
+        "cors_allowed_origins": [],
+        "max_http_buffer_size": MAX_BODY_BYTES,
+    }
+    if settings.redis_url:
+        options["message_queue"] = settings.redis_url
+        options["channel"] = settings.redis_channel
+    return SocketIO(app, **options)
+
+
+def _install_socket_auth(socketio: SocketIO, api_key: str) -> None:
+    @socketio.on("connect")
+    def _connect(auth: Any = None) -> bool:  # noqa: ANN001
+        offered = auth.get("apikey") if isinstance(auth, dict) else None
+        offered = offered or request.args.get("apikey")
+        return key_matches(api_key, offered)
+
+
+def _install_request_hooks(app: Flask, services: Services) -> None:
+    @app.before_request
+    def _authenticate():  # noqa: ANN202
+        g.started = time.perf_counter()
+        if not request.path.startswith(API_PREFIX):
+            return None
+        view = app.view_functions.get(request.endpoint or "")
+        doc = getattr(view, "endpoint_doc", None)
+        if doc is not None and doc.public:
+            return None
+        if key_matches(services.api_key, key_from_request(request.headers, request.args)):
+            return None
+        return error_response(401, "unauthorized",
+                              "missing or wrong API key (X-Api-Key, ?apikey= or Basic)")
+
+    @app.after_request
+    def _count(response):  # noqa: ANN001, ANN202
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        services.metrics.http_requests.labels(
+            method=request.method, route=route, status=str(response.status_code)).inc()
+        if "started" in g:
+            services.metrics.http_duration.labels(route=route).observe(
+                time.perf_counter() - g.started)
+        return response

@@ -1,0 +1,115 @@
+"""The ``hook_log`` table: one row per finished script run or webhook delivery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from sublarr.db.base import utcnow
+from sublarr.db.models import HookLogEntry
+
+EXCERPT_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Filters of ``GET /hooks/logs``; ``None`` means "any"."""
+
+    hook_id: int | None = None
+    webhook_id: int | None = None
+    event_name: str | None = None
+    success: bool | None = None
+    hook_type: str | None = None
+
+
+def _clip(text: str | None) -> str | None:
+    return None if text is None else text[:EXCERPT_LIMIT]
+
+
+def add_entry(session: Session, **fields: Any) -> HookLogEntry:
+    """Record one outcome; text fields are clipped to the excerpt limit."""
+    for key in ("stdout", "stderr", "response_excerpt", "error"):
+        if key in fields:
+            fields[key] = _clip(fields[key])
+    fields.setdefault("triggered_at", utcnow())
+    entry = HookLogEntry(**fields)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _filtered(query, flt: LogFilter):  # noqa: ANN001, ANN202 - SQLAlchemy select
+    if flt.hook_id is not None:
+        query = query.where(HookLogEntry.hook_id == flt.hook_id)
+    if flt.webhook_id is not None:
+        query = query.where(HookLogEntry.webhook_id == flt.webhook_id)
+    if flt.event_name is not None:
+        query = query.where(HookLogEntry.event_name == flt.event_name)
+    if flt.success is not None:
+        query = query.where(HookLogEntry.success == flt.success)
+    if flt.hook_type is not None:
+        query = query.where(HookLogEntry.hook_type == flt.hook_type)
+    return query
+
+
+def list_entries(
+    session: Session, flt: LogFilter, limit: int = 50, offset: int = 0
+) -> tuple[list[HookLogEntry], int]:
+    """A page of entries, newest first, and the total matching the filter."""
+    total = session.scalar(_filtered(select(func.count(HookLogEntry.id)), flt)) or 0
+    query = _filtered(select(HookLogEntry), flt).order_by(HookLogEntry.id.desc())
+    rows = session.scalars(query.limit(limit).offset(offset)).all()
+    return list(rows), int(total)
+
+
+def get_entry(session: Session, entry_id: int) -> HookLogEntry | None:
+    return session.get(HookLogEntry, entry_id)
+
+
+def clear(session: Session, flt: LogFilter | None = None) -> int:
+    """Delete entries (all, or those matching ``flt``); returns how many."""
+    stmt = delete(HookLogEntry)
+    if flt is not None:
+        stmt = _filtered(stmt, flt)
+    return session.execute(stmt).rowcount or 0
+
+
+def prune(session: Session, max_age_days: int, max_count: int, now: datetime | None = None) -> int:
+    """Drop entries older than ``max_age_days`` and beyond the newest ``max_count``."""
+    cutoff = (now or utcnow()) - timedelta(days=max_age_days)
+    removed = session.execute(delete(HookLogEntry).where(HookLogEntry.triggered_at < cutoff))
+    count = removed.rowcount or 0
+    keep_from = session.scalar(
+        select(HookLogEntry.id).order_by(HookLogEntry.id.desc()).offset(max_count).limit(1)
+    )
+    if keep_from is not None:
+        extra = session.execute(delete(HookLogEntry).where(HookLogEntry.id <= keep_from))
+        count += extra.rowcount or 0
+    return count
+
+
+def entry_to_dict(entry: HookLogEntry) -> dict[str, Any]:
+    """The API shape of a log entry."""
+    return {
+        "id": entry.id,
+        "hook_type": entry.hook_type,
+        "hook_id": entry.hook_id,
+        "webhook_id": entry.webhook_id,
+        "delivery_id": entry.delivery_id,
+        "event_name": entry.event_name,
+        "event_id": entry.event_id,
+        "success": entry.success,
+        "exit_code": entry.exit_code,
+        "status_code": entry.status_code,
+        "stdout": entry.stdout,
+        "stderr": entry.stderr,
+        "response_excerpt": entry.response_excerpt,
+        "error": entry.error,
+        "attempts": entry.attempts,
+        "duration_ms": entry.duration_ms,
+        "triggered_at": entry.triggered_at.isoformat().replace("+00:00", "Z"),
+    }

@@ -1,0 +1,25 @@
+"""Tables of the providers subsystem: provider state, download history.
+
+Revision ID: 0004
+Revises: 0003
+
+Reserved in the revision chain so subsystems can add their tables without
+touching each other's migrations; empty until the subsystem needs a table.
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+from sublarr.db.base import UTCDateTime  # noqa: F401
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,162 @@
+"""ORM models of the foundation tables.
+
+Each table is queried by exactly one repository module (named in the class
+docstring); everything else goes through that module.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sublarr.db.base import Base, UTCDateTime, utcnow
+
+
+class SettingRow(Base):
+    """A stored setting (JSON value). Owner: :mod:`sublarr.db.settings_repo`."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class HookConfig(Base):
+    """A user script bound to an event. Owner: :mod:`sublarr.db.hook_configs`."""
+
+    __tablename__ = "hook_configs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    event_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    script_path: Mapped[str] = mapped_column(Text, nullable=False)
+    timeout_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=30)
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    trigger_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success: Mapped[bool | None] = mapped_column(Boolean)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class WebhookConfig(Base):
+    """An outgoing webhook endpoint. Owner: :mod:`sublarr.db.webhook_configs`."""
+
+    __tablename__ = "webhook_configs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    event_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    secret: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    headers: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    retry_count: Mapped[int] = mapped_column(Integer, nullable=False, default=3)
+    timeout_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=10)
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    trigger_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class WebhookDelivery(Base):
+    """One event to deliver to one webhook (the outbox). Owner: :mod:`sublarr.events.outbox`.
+
+    status: ``pending`` (due at ``next_attempt_at``) → ``delivered`` | ``failed``
+    (final) ; a claimed row keeps ``pending`` with ``lease_expires_at`` in the
+    future, so a crashed worker's claim simply runs out.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_webhook_status", "webhook_id", "status"),
+        Index("ix_webhook_deliveries_completed", "completed_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("webhook_configs.id", ondelete="CASCADE"), nullable=False
+    )
+    event_id: Mapped[str] = mapped_column(String(40), nullable=False)
+    event_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=4)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HookLogEntry(Base):
+    """The outcome of one script run or webhook delivery. Owner: :mod:`sublarr.db.hook_log`."""
+
+    __tablename__ = "hook_log"
+    __table_args__ = (
+        Index("ix_hook_log_triggered_at", "triggered_at"),
+        Index("ix_hook_log_hook_id", "hook_id"),
+        Index("ix_hook_log_webhook_id", "webhook_id"),
+        Index("ix_hook_log_event_name", "event_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hook_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    hook_id: Mapped[int | None] = mapped_column(Integer)
+    webhook_id: Mapped[int | None] = mapped_column(Integer)
+    delivery_id: Mapped[str | None] = mapped_column(String(40))
+    event_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    event_id: Mapped[str | None] = mapped_column(String(40))
+    success: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    stdout: Mapped[str | None] = mapped_column(Text)
+    stderr: Mapped[str | None] = mapped_column(Text)
+    response_excerpt: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    triggered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class ScoringWeight(Base):
+    """A user-edited scoring weight. Owner: :mod:`sublarr.db.scoring_repo`."""
+
+    __tablename__ = "scoring_weights"
+    __table_args__ = (UniqueConstraint("score_type", "weight_key", name="uq_scoring_weights_type_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    score_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    weight_key: Mapped[str] = mapped_column(String(50), nullable=False)
+    value: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class ProviderScoreModifier(Base):
+    """A per-provider score bonus/malus. Owner: :mod:`sublarr.db.scoring_repo`."""
+
+    __tablename__ = "provider_score_modifiers"
+
+    provider: Mapped[str] = mapped_column(String(50), primary_key=True)
+    modifier: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -1,0 +1,1 @@
+"""The library subsystem (start-up wiring in :mod:`sublarr.library.lifecycle`)."""

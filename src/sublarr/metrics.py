@@ -1,0 +1,30 @@
+"""Prometheus metrics, one registry per app (no global state)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+
+class Metrics:
+    """Counters exposed at ``GET /metrics``; subsystems may add their own to ``registry``."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.events_emitted = Counter(
+            "sublarr_events_emitted_total", "Events emitted, by name", ["event"],
+            registry=self.registry,
+        )
+        self.http_requests = Counter(
+            "sublarr_http_requests_total", "HTTP requests, by method, route and status",
+            ["method", "route", "status"], registry=self.registry,
+        )
+        self.http_duration = Histogram(
+            "sublarr_http_request_duration_seconds", "HTTP request duration", ["route"],
+            registry=self.registry,
+        )
+
+    def count_event(self, name: str) -> None:
+        self.events_emitted.labels(event=name).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,1 @@
+"""The providers subsystem (start-up wiring in :mod:`sublarr.providers.lifecycle`)."""

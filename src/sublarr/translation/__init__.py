@@ -1,0 +1,1 @@
+"""The translation subsystem (start-up wiring in :mod:`sublarr.translation.lifecycle`)."""

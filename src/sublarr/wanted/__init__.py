@@ -1,0 +1,1 @@
+"""The wanted subsystem (start-up wiring in :mod:`sublarr.wanted.lifecycle`)."""

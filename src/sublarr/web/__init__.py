@@ -1,0 +1,1 @@
+"""The web UI (start-up wiring in :mod:`sublarr.web.lifecycle`)."""

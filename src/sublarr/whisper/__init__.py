@@ -1,0 +1,1 @@
+"""The whisper subsystem (start-up wiring in :mod:`sublarr.whisper.lifecycle`)."""

@@ -1,0 +1,120 @@
+"""Shared fixtures: a real app on a real SQLite file, an API client, live servers."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from sublarr.app import create_app
+from sublarr.services import Services, services_of
+from tests.support.http import TestServer
+from tests.support.services import postgres_schema
+
+TEST_ENV: dict[str, str] = {"PATH": "/usr/local/bin:/usr/bin:/bin"}
+
+
+class ApiClient:
+    """Flask test client that sends the API key and speaks JSON."""
+
+    def __init__(self, app: Flask, api_key: str) -> None:
+        self._client = app.test_client()
+        self.api_key = api_key
+
+    def _call(self, method: str, path: str, **kwargs: Any):  # noqa: ANN202
+        headers = {"X-Api-Key": self.api_key, **kwargs.pop("headers", {})}
+        return self._client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path: str, **kw: Any):  # noqa: ANN201
+        return self._call("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any):  # noqa: ANN201
+        return self._call("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any):  # noqa: ANN201
+        return self._call("PUT", path, **kw)
+
+    def delete(self, path: str, **kw: Any):  # noqa: ANN201
+        return self._call("DELETE", path, **kw)
+
+    @property
+    def raw(self):  # noqa: ANN201 - the unauthenticated Flask test client
+        return self._client
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def app_settings() -> dict[str, Any]:
+    """Extra settings for the ``app`` fixture; override in a module to change them."""
+    return {}
+
+
+@pytest.fixture
+def app(data_dir: Path, app_settings: dict[str, Any]) -> Iterator[Flask]:
+    """An app on a fresh SQLite file, environment isolated from the developer's."""
+    application = create_app({"data_dir": data_dir, **app_settings}, environ=TEST_ENV,
+                             testing=True)
+    yield application
+    services_of(application).shutdown()
+
+
+@pytest.fixture
+def services(app: Flask) -> Services:
+    return services_of(app)
+
+
+@pytest.fixture
+def api_key(services: Services) -> str:
+    return services.api_key
+
+
+@pytest.fixture
+def client(app: Flask, api_key: str) -> ApiClient:
+    return ApiClient(app, api_key)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL to a fresh schema on the real PostgreSQL (skips/fails when it is down)."""
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def receiver() -> Iterator[TestServer]:
+    """A real HTTP receiver on 127.0.0.1 answering 204 unless told otherwise."""
+    with TestServer() as server:
+        yield server
+
+
+class LiveServer:
+    """The app served over real HTTP (Werkzeug in a thread; tests only)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    server = LiveServer(app)
+    yield server
+    server.stop()

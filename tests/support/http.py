@@ -1,0 +1,138 @@
+"""A real HTTP server on 127.0.0.1 for tests: records requests, answers as told.
+
+Used as a webhook receiver and as the base for fake external services
+(Sonarr, providers, Ollama…), which subclass :class:`ScriptedHandler` or pass
+a ``responder`` callable.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Recorded:
+    """One request the server received."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Reply:
+    """What to answer: status, headers and body (bytes, str, or JSON-able)."""
+
+    status: int = 200
+    body: Any = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+    def encoded(self) -> tuple[bytes, dict[str, str]]:
+        headers = dict(self.headers)
+        if isinstance(self.body, bytes):
+            return self.body, headers
+        if isinstance(self.body, str):
+            headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+            return self.body.encode(), headers
+        headers.setdefault("Content-Type", "application/json")
+        return json.dumps(self.body).encode(), headers
+
+
+Responder = Callable[[Recorded], Reply]
+
+
+class TestServer:
+    """A threaded HTTP server; ``responder`` decides each answer."""
+
+    __test__ = False
+
+    def __init__(self, responder: Responder | None = None) -> None:
+        self.requests: list[Recorded] = []
+        self.responder: Responder = responder or (lambda _req: Reply(204))
+        self._cond = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "TestServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "TestServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Recorded]:
+        """Block until ``count`` requests arrived (or fail after ``timeout`` seconds)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.requests) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"expected {count} request(s), got {len(self.requests)} in {timeout}s")
+                self._cond.wait(remaining)
+            return list(self.requests)
+
+    def _record(self, req: Recorded) -> None:
+        with self._cond:
+            self.requests.append(req)
+            self._cond.notify_all()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args: Any) -> None:  # keep test output quiet
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                parts = urlsplit(self.path)
+                req = Recorded(self.command, parts.path, parse_qs(parts.query),
+                               {k: v for k, v in self.headers.items()}, body)
+                reply = owner.responder(req)
+                owner._record(req)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                data, headers = reply.encoded()
+                self.send_response(reply.status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
+
+        return Handler
