@@ -99,3 +99,7 @@ def events() -> None:
 
     for entry in describe_catalog():
         click.echo(f"{entry['name']:<26} {entry['description']}")
+
+
+if __name__ == "__main__":
+    main()

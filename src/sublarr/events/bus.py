@@ -60,7 +60,8 @@ def build_envelope(spec: EventSpec, data: dict[str, Any], moment: datetime, even
 def validate_payload(spec: EventSpec, data: Any) -> dict[str, Any]:
     """The payload normalised to JSON types; raises :class:`EventPayloadError`."""
     try:
-        return spec.model.model_validate(data).model_dump(mode="json")
+        # Strict: "10" for an integer breaks the published schema even if it could be coerced.
+        return spec.model.model_validate(data, strict=True).model_dump(mode="json")
     except ValidationError as exc:
         raise EventPayloadError(f"{spec.name}: {exc.error_count()} schema error(s): {exc}") from exc
 
