@@ -52,9 +52,10 @@ def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
     from sublarr.app import create_app
     from sublarr.server import serve as run_server
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     overrides = {"host": host, "port": port, "data_dir": data_dir}
     settings = build_settings({}, os.environ, overrides)
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     Database(database_url_for(settings.data_dir, settings.database_url)).upgrade()
     key, _ = read_or_create_key(settings.data_dir, settings.api_key)

@@ -50,14 +50,19 @@ def test_wrong_method_gives_json_405(client):
     assert "error" in resp.json
 
 
-def test_get_config_masks_secrets(client, services):
-    services.settings.update({"sonarr_api_key": "s3cret-value"}) if "sonarr_api_key" in \
-        services.settings.current.model_fields else None
-    resp = client.get("/api/v1/config")
-    assert resp.status_code == 200
-    settings = resp.json["settings"]
-    assert settings["api_key"] == "***configured***" or settings["api_key"] == ""
-    assert "s3cret-value" not in resp.get_data(as_text=True)
+def test_get_config_masks_secrets(data_dir):
+    from sublarr.app import create_app
+    from sublarr.services import services_of
+
+    app = create_app({"data_dir": data_dir, "api_key": "s3cret-value"}, environ={},
+                     testing=True)
+    try:
+        resp = app.test_client().get("/api/v1/config", headers={"X-Api-Key": "s3cret-value"})
+        assert resp.status_code == 200
+        assert resp.json["settings"]["api_key"] == "***configured***"
+        assert "s3cret-value" not in resp.get_data(as_text=True)
+    finally:
+        services_of(app).shutdown()
 
 
 def test_put_config_persists_and_reports_changed_keys(client, services):
