@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 from typing import Any, Iterator
@@ -11,6 +12,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from sublarr.app import create_app
+from sublarr.db.engine import Database, database_url_for
 from sublarr.services import Services, services_of
 from tests.support.http import TestServer
 from tests.support.services import postgres_schema
@@ -46,10 +48,23 @@ class ApiClient:
         return self._client
 
 
+@pytest.fixture(scope="session")
+def migrated_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; copied into each test's data dir
+    so every test starts from a real, fully migrated database without paying
+    for the migrations again."""
+    folder = tmp_path_factory.mktemp("template")
+    database = Database(database_url_for(folder))
+    database.upgrade()
+    database.close()
+    return folder / "sublarr.db"
+
+
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
+def data_dir(tmp_path: Path, migrated_db_template: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
+    shutil.copyfile(migrated_db_template, path / "sublarr.db")
     return path
 
 

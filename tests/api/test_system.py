@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 from sublarr.events.catalog import CATALOG
 
@@ -149,8 +150,7 @@ def test_openapi_describes_every_route(app, client):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.endswith("static"):
             continue
-        path = rule.rule.replace("<int:", "<").replace("<path:", "<")
-        path = path.replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:[^<>:]+:)?(\w+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, (path, method)
     assert "SubtitleDownloaded" in doc["components"]["schemas"]

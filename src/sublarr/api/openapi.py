@@ -12,7 +12,7 @@ from sublarr import __version__
 from sublarr.api.validation import EndpointDoc
 from sublarr.events.catalog import CATALOG
 
-_CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
+_CONVERTER = re.compile(r"<(?:[^<>:]+:)?([a-zA-Z_][a-zA-Z0-9_]*)>")  # <int:id>, <any(a, b):x>
 _ERROR_SCHEMA = {
     "type": "object",
     "properties": {
