@@ -1,11 +1,58 @@
-"""The providers subsystem."""
+"""The providers subsystem: providers, pool, ranking and the subtitle searcher."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from sublarr.providers.animetosho import AnimeToshoProvider
+from sublarr.providers.base import Provider
+from sublarr.providers.health import ProviderHealth
+from sublarr.providers.http import ProviderHttp
+from sublarr.providers.jimaku import JimakuProvider
+from sublarr.providers.opensubtitles import OpenSubtitlesProvider
+from sublarr.providers.pool import ProviderPool
+from sublarr.providers.ranking import Ranker
+from sublarr.providers.searcher import ProviderSearcher
+from sublarr.providers.subdl import SubdlProvider
+from sublarr.providers.upgrades import UpgradeScheduler, scan_for_upgrades
 from sublarr.services import Services
+from sublarr.wanted.search import SEARCHER_COMPONENT
+
+POOL_COMPONENT = "provider_pool"
+RANKER_COMPONENT = "scoring_ranker"
+UPGRADES_COMPONENT = "upgrade_scheduler"
+PROVIDER_CLASSES: tuple[type[Provider], ...] = (
+    OpenSubtitlesProvider, JimakuProvider, AnimeToshoProvider, SubdlProvider)
+
+
+def build_providers(services: Services) -> list[Provider]:
+    def settings():  # noqa: ANN202 - always the live settings (they change through the API)
+        return services.settings.current
+
+    providers = []
+    for cls in PROVIDER_CLASSES:
+        health = ProviderHealth(cls.name, settings=settings)
+        providers.append(cls(ProviderHttp(cls.name, health, settings), settings))
+    return providers
 
 
 def init_providers(app: Flask, services: Services) -> None:
     """Create the subsystem's long-lived objects and register their shutdown."""
+    def settings():  # noqa: ANN202
+        return services.settings.current
+
+    pool = ProviderPool(build_providers(services), settings, services.bus,
+                        workers=settings().provider_search_workers)
+    ranker = Ranker(services.db)
+    services.bus.subscribe(ranker.on_config_updated, names=["config_updated"])
+    services.components[POOL_COMPONENT] = pool
+    services.components[RANKER_COMPONENT] = ranker
+    searcher = ProviderSearcher(pool, ranker, services.db, services.bus, settings)
+    services.components[SEARCHER_COMPONENT] = searcher
+    services.on_shutdown("provider pool", pool.shutdown)
+    upgrades = UpgradeScheduler(
+        lambda: scan_for_upgrades(searcher, services.db, settings().upgrade_window_days),
+        settings)
+    services.components[UPGRADES_COMPONENT] = upgrades
+    upgrades.start()
+    services.on_shutdown("upgrade scheduler", upgrades.stop)

@@ -1,0 +1,149 @@
+"""HTTP for providers: pacing, timeouts, bounded bodies and status codes mapped to typed errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import requests
+
+from sublarr.providers.errors import (
+    ProviderAuthError,
+    ProviderBadResponse,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
+from sublarr.providers.health import ProviderHealth
+
+CHUNK = 64 * 1024
+_SECRET_PARAM = re.compile(r"(?i)\b(api_key|apikey|token|password)=[^&\s'\")]+")
+
+
+def redact(text: str) -> str:
+    """``text`` without credentials in URLs (requests puts the URL in its error messages)."""
+    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self, provider: str) -> Any:
+        """The body as JSON, or :class:`ProviderBadResponse` (an HTML error page, say)."""
+        kind = self.headers.get("content-type", "")
+        if "html" in kind.lower() or self.body.lstrip()[:1] == b"<":
+            raise ProviderBadResponse(f"{provider}: HTML instead of JSON (HTTP {self.status})",
+                                      status_code=self.status)
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ProviderBadResponse(f"{provider}: malformed JSON: {exc}",
+                                      status_code=self.status) from exc
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds (it is either a number or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (moment - now).total_seconds())
+
+
+class ProviderHttp:
+    """One provider's HTTP access: waits for its rate-limit slot, enforces timeout and size."""
+
+    def __init__(self, name: str, health: ProviderHealth, settings: Callable[[], Any],
+                 session: requests.Session | None = None) -> None:
+        self.name = name
+        self.health = health
+        self._settings = settings
+        self._session = session or requests.Session()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def request(self, method: str, url: str, *, ok: tuple[int, ...] = (200,),
+                **kwargs: Any) -> HttpReply:
+        """Send one request; statuses outside ``ok`` raise a typed :class:`ProviderError`."""
+        settings = self._settings()
+        wait = self.health.reserve_slot()
+        if wait > settings.provider_timeout_seconds:
+            raise ProviderRateLimited(f"{self.name}: local rate limit, next slot in {wait:.0f}s",
+                                      retry_after=wait)
+        if wait > 0:
+            time.sleep(wait)
+        reply = self._send(method, url, settings, **kwargs)
+        if reply.status not in ok:
+            raise self.error_for(reply)
+        return reply
+
+    def _send(self, method: str, url: str, settings: Any, **kwargs: Any) -> HttpReply:
+        timeout = settings.provider_timeout_seconds
+        limit = settings.provider_max_download_bytes
+        deadline = time.monotonic() + timeout
+        try:
+            with self._session.request(method, url, timeout=timeout, stream=True,
+                                       allow_redirects=True, **kwargs) as resp:
+                body = bytearray()
+                for chunk in resp.iter_content(CHUNK):
+                    body += chunk
+                    if len(body) > limit:
+                        raise ProviderBadResponse(f"{self.name}: answer larger than {limit} bytes",
+                                                  status_code=resp.status_code)
+                    if time.monotonic() > deadline:  # a server trickling bytes forever
+                        raise ProviderTimeout(f"{self.name}: answer took longer than {timeout}s")
+                headers = {k.lower(): v for k, v in resp.headers.items()}
+                return HttpReply(resp.status_code, headers, bytes(body))
+        except requests.Timeout as exc:
+            raise ProviderTimeout(f"{self.name}: no answer within {timeout}s") from exc
+        except requests.RequestException as exc:
+            raise ProviderUnavailable(redact(f"{self.name}: {type(exc).__name__}: {exc}")[:300]
+                                      ) from None
+
+    def error_for(self, reply: HttpReply) -> ProviderError:
+        """The typed error for a non-success answer (message from the provider when given)."""
+        status = reply.status
+        detail = _message_of(reply)
+        text = f"{self.name}: HTTP {status}" + (f": {detail}" if detail else "")
+        if status in (401, 403):
+            return ProviderAuthError(text, status_code=status)
+        if status == 429:
+            return ProviderRateLimited(text, status_code=status,
+                                       retry_after=retry_after_seconds(reply.headers.get("retry-after")))
+        if status >= 500:
+            return ProviderUnavailable(text, status_code=status)
+        return ProviderError(text, status_code=status)
+
+
+def _message_of(reply: HttpReply) -> str:
+    """A short human message from a JSON error body (providers use various keys)."""
+    try:
+        data = json.loads(reply.body)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if isinstance(data, dict):
+        for key in ("message", "error", "errors"):
+            value = data.get(key)
+            if isinstance(value, list):
+                value = "; ".join(str(v) for v in value)
+            if value:
+                return str(value)[:300]
+    return ""
