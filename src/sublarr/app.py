@@ -10,13 +10,13 @@ from typing import Any, Mapping
 from flask import Flask, g, request
 from flask_socketio import SocketIO
 
-from sublarr.api import register_api
+from sublarr.api.registry import register_api
 from sublarr.api.auth import key_from_request, key_matches, read_or_create_key
 from sublarr.api.errors import error_response, register_error_handlers
 from sublarr.api.validation import MAX_BODY_BYTES
 from sublarr.config import Settings, build_settings
 from sublarr.db.engine import Database, database_url_for
-from sublarr.events import init_event_system
+from sublarr.events.system import init_event_system
 from sublarr.events.bridge import ProgressStream
 from sublarr.events.bus import EventBus
 from sublarr.library.lifecycle import init_library

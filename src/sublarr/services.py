@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from flask import Flask, current_app
-from flask_socketio import SocketIO
 
-from sublarr.db.engine import Database
-from sublarr.events.bridge import ProgressStream
-from sublarr.events.bus import EventBus
-from sublarr.metrics import Metrics
-from sublarr.settings_store import SettingsStore
+if TYPE_CHECKING:  # annotations only: services is imported by modules that config imports
+    from flask_socketio import SocketIO
+
+    from sublarr.db.engine import Database
+    from sublarr.events.bridge import ProgressStream
+    from sublarr.events.bus import EventBus
+    from sublarr.metrics import Metrics
+    from sublarr.settings_store import SettingsStore
 
 log = logging.getLogger(__name__)
-EXTENSION_KEY = "sublarr"
+EXTENSION_KEY = "sublarr"  # also read by sublarr.events.emit_event
 
 
 @dataclass

@@ -1,0 +1,30 @@
+"""The HTTP API: one blueprint per resource, registered under ``/api/v1``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from sublarr.api import hooks, scoring, system, webhooks
+from sublarr.library import api as library_api
+from sublarr.providers import api as providers_api
+from sublarr.translation import api as translation_api
+from sublarr.wanted import api as wanted_api
+from sublarr.whisper import api as whisper_api
+
+BLUEPRINTS = (
+    system.bp,
+    system.metrics_bp,
+    hooks.bp,
+    webhooks.bp,
+    scoring.bp,
+    library_api.bp,
+    wanted_api.bp,
+    providers_api.bp,
+    translation_api.bp,
+    whisper_api.bp,
+)
+
+
+def register_api(app: Flask) -> None:
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
