@@ -2,6 +2,121 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+from typing import Any, Literal
 
+from flask import Blueprint, jsonify
+from pydantic import BaseModel, ConfigDict
+
+from sublarr.api.errors import ApiError
+from sublarr.api.validation import documented, json_object
+from sublarr.library.actions import (
+    WebhookAction,
+    interpret_jellyfin,
+    interpret_radarr,
+    interpret_sonarr,
+)
+from sublarr.library.arr import ArrError
+from sublarr.library.payloads import JellyfinPayload, RadarrPayload, SonarrPayload
+from sublarr.library.sources import mappings_of
+from sublarr.services import current_services
+
+log = logging.getLogger(__name__)
 bp = Blueprint("library", __name__, url_prefix="/api/v1")
+
+INTAKE_COMPONENT = "library_intake"
+SOURCES_COMPONENT = "library_sources"
+STANDALONE_COMPONENT = "standalone_watcher"
+TASKS_COMPONENT = "library_tasks"  # one-worker executor for watcher (re)starts and rescans
+
+
+class WebhookAnswer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["queued", "accepted", "ignored"]
+    source: str
+    event_type: str
+    files: int
+
+
+def _accept(action: WebhookAction) -> Any:
+    services = current_services()
+    services.bus.emit("webhook_received", action.event_payload())
+    log.info("webhook %s/%s: %s", action.source, action.event_type, action.title or "-")
+    body = {"source": action.source, "event_type": action.event_type,
+            "files": len(action.new_files)}
+    if action.has_work and services.components[INTAKE_COMPONENT].submit(action) is None:
+        raise ApiError("Sublarr is shutting down; send the webhook again later", status=503,
+                       code="shutting_down")
+    if action.new_files:
+        return jsonify({"status": "queued", **body}), 202
+    return jsonify({"status": "accepted" if action.has_work else "ignored", **body}), 200
+
+
+def _mappings() -> list[tuple[str, str]]:
+    return mappings_of(current_services().settings.current)
+
+
+@bp.post("/webhook/sonarr")
+@documented("Sonarr webhook (Connect → Webhook); Download/Import queues files (202)",
+            body=SonarrPayload, response=WebhookAnswer, tags=["library"])
+def sonarr_webhook():  # noqa: ANN201
+    payload = SonarrPayload.model_validate(json_object())
+    return _accept(interpret_sonarr(payload, _mappings()))
+
+
+@bp.post("/webhook/radarr")
+@documented("Radarr webhook (Connect → Webhook); Download/Import queues the file (202)",
+            body=RadarrPayload, response=WebhookAnswer, tags=["library"])
+def radarr_webhook():  # noqa: ANN201
+    payload = RadarrPayload.model_validate(json_object())
+    return _accept(interpret_radarr(payload, _mappings()))
+
+
+@bp.post("/webhook/jellyfin")
+@documented("Jellyfin webhook plugin; ItemAdded with a Path queues the file (202)",
+            body=JellyfinPayload, response=WebhookAnswer, tags=["library"])
+def jellyfin_webhook():  # noqa: ANN201
+    payload = JellyfinPayload.model_validate_loose(json_object())
+    return _accept(interpret_jellyfin(payload, _mappings()))
+
+
+class LibraryStatus(BaseModel):
+    sources: dict[str, Any]
+    standalone_folders: list[str]
+
+
+@bp.get("/library/status")
+@documented("Last outcome per source (Sonarr/Radarr/folders), with errors",
+            response=LibraryStatus, tags=["library"])
+def library_status():  # noqa: ANN201
+    services = current_services()
+    watcher = services.components.get(STANDALONE_COMPONENT)
+    return jsonify({"sources": services.components[SOURCES_COMPONENT].health.snapshot(),
+                    "standalone_folders": watcher.watched if watcher else []})
+
+
+@bp.post("/library/<any(sonarr, radarr):source>/test")
+@documented("Ask Sonarr/Radarr for system/status with the configured URL and key",
+            tags=["library"])
+def test_arr(source: str):  # noqa: ANN201
+    try:
+        status = current_services().components[SOURCES_COMPONENT].test_connection(source)
+    except ArrError as exc:
+        code = 409 if exc.kind == "not_configured" else 502
+        raise ApiError(exc.message, exc.as_dict(), status=code,
+                       code=f"{source}_{exc.kind}") from exc
+    return jsonify({"source": source, "ok": True, "app_name": status.get("appName"),
+                    "version": status.get("version")})
+
+
+@bp.post("/library/standalone/scan")
+@documented("Rescan the watched folders now (in the background)", status=202,
+            tags=["library"])
+def standalone_scan():  # noqa: ANN201
+    services = current_services()
+    watcher = services.components.get(STANDALONE_COMPONENT)
+    if watcher is None or not watcher.watched:
+        raise ApiError("no standalone folder is being watched", status=409, code="conflict")
+    services.components[TASKS_COMPONENT].submit(watcher.scan)
+    return jsonify({"status": "started", "folders": watcher.watched}), 202

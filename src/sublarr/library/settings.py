@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
+
+from sublarr.settings_base import secret
+
+
+class PathMapping(BaseModel):
+    """A path as Sonarr/Radarr see it (``remote``) and as Sublarr sees it (``local``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    remote: str = Field(min_length=1, max_length=4096)
+    local: str = Field(min_length=1, max_length=4096)
 
 
 class LibrarySettings(BaseModel):
     """Settings owned by the library subsystem. Keys are flat and prefixed by topic."""
+
+    sonarr_url: str = Field("", max_length=2048, description="e.g. http://sonarr:8989 (empty: off)")
+    sonarr_api_key: str = secret("", description="Sonarr → Settings → General → API Key")
+    radarr_url: str = Field("", max_length=2048, description="e.g. http://radarr:7878 (empty: off)")
+    radarr_api_key: str = secret("", description="Radarr → Settings → General → API Key")
+    arr_timeout_seconds: float = Field(15.0, ge=1, le=300,
+                                       description="Timeout of one Sonarr/Radarr API call")
+    path_mappings: list[PathMapping] = Field(
+        default_factory=list,
+        description="Remote (Sonarr/Radarr) path prefixes and the local paths they map to")
+    standalone_folders: list[str] = Field(
+        default_factory=list, description="Folders watched for media without Sonarr/Radarr")
+    standalone_debounce_seconds: float = Field(
+        3.0, ge=0.05, le=600,
+        description="A new file counts once its size stayed the same this long (still copying)")

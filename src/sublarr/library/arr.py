@@ -1,0 +1,180 @@
+"""Sonarr (v3/v4) and Radarr (v3+) API clients: list media files with local paths."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Iterable, Literal
+
+import requests
+
+from sublarr.library.languages import parse_language_list
+from sublarr.library.media import MediaFile, map_path
+
+log = logging.getLogger(__name__)
+
+ErrorKind = Literal["not_configured", "unreachable", "unauthorized", "server_error",
+                    "bad_response"]
+Mappings = list[tuple[str, str]]
+
+
+class ArrError(Exception):
+    """Sonarr/Radarr could not be asked (down, wrong key, broken answer)."""
+
+    def __init__(self, source: str, kind: ErrorKind, message: str,
+                 status_code: int | None = None) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.kind = kind
+        self.message = message
+        self.status_code = status_code
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "kind": self.kind, "message": self.message,
+                "status_code": self.status_code}
+
+
+@dataclass(frozen=True)
+class ArrConnection:
+    """Where one *arr instance lives and how long to wait for it."""
+
+    source: Literal["sonarr", "radarr"]
+    url: str
+    api_key: str
+    timeout: float = 15.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.url and self.api_key)
+
+
+class ArrClient:
+    """GET JSON from one *arr instance over a pooled session; typed errors."""
+
+    def __init__(self, connection: ArrConnection, session: requests.Session) -> None:
+        self.connection = connection
+        self._session = session
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        conn = self.connection
+        if not conn.configured:
+            raise ArrError(conn.source, "not_configured", "URL or API key not set")
+        url = conn.url.rstrip("/") + path
+        try:
+            response = self._session.get(url, params=params, timeout=conn.timeout,
+                                         headers={"X-Api-Key": conn.api_key,
+                                                  "Accept": "application/json"})
+        except requests.RequestException as exc:
+            raise ArrError(conn.source, "unreachable",
+                           f"cannot reach {conn.url}: {type(exc).__name__}") from exc
+        return _decoded(conn.source, response)
+
+    def system_status(self) -> dict[str, Any]:
+        status = self.get("/api/v3/system/status")
+        if not isinstance(status, dict):
+            raise ArrError(self.connection.source, "bad_response", "system/status is not an object")
+        return status
+
+
+def _decoded(source: str, response: requests.Response) -> Any:
+    code = response.status_code
+    if code in (401, 403):
+        raise ArrError(source, "unauthorized", f"API key refused (HTTP {code})", code)
+    if code >= 500:
+        raise ArrError(source, "server_error", f"server error (HTTP {code})", code)
+    if code >= 400:
+        raise ArrError(source, "bad_response", f"unexpected HTTP {code}", code)
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ArrError(source, "bad_response", "answer is not JSON", code) from exc
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _subtitle_languages(file: dict[str, Any]) -> frozenset[str] | None:
+    info = file.get("mediaInfo")
+    if not isinstance(info, dict) or "subtitles" not in info:
+        return None
+    return parse_language_list(info.get("subtitles"))
+
+
+class SonarrClient(ArrClient):
+    """Series, episodes and episode files of a Sonarr v3/v4."""
+
+    def media_files(self, mappings: Mappings) -> list[MediaFile]:
+        files: list[MediaFile] = []
+        for series in _objects(self.get("/api/v3/series")):
+            series_id = _int(series.get("id"))
+            if series_id is None:
+                continue
+            files.extend(self.series_files(series, mappings))
+        return files
+
+    def series_files(self, series: dict[str, Any], mappings: Mappings) -> list[MediaFile]:
+        series_id = series["id"]
+        episode_files = _objects(self.get("/api/v3/episodefile", {"seriesId": series_id}))
+        if not episode_files:
+            return []
+        episodes = _objects(self.get("/api/v3/episode", {"seriesId": series_id}))
+        return sonarr_media_files(series, episodes, episode_files, mappings)
+
+
+def sonarr_media_files(series: dict[str, Any], episodes: Iterable[dict[str, Any]],
+                       episode_files: Iterable[dict[str, Any]],
+                       mappings: Mappings) -> list[MediaFile]:
+    """Join Sonarr's episodes to their files (one file may hold several episodes)."""
+    first_episode: dict[int, dict[str, Any]] = {}
+    for episode in episodes:
+        file_id = _int(episode.get("episodeFileId"))
+        if not file_id:
+            continue
+        known = first_episode.get(file_id)
+        if known is None or (_int(episode.get("episodeNumber")) or 0) < (
+                _int(known.get("episodeNumber")) or 0):
+            first_episode[file_id] = episode
+    title = str(series.get("title") or "")
+    files = []
+    for file in episode_files:
+        path = file.get("path")
+        if not isinstance(path, str) or not path:
+            continue
+        episode = first_episode.get(_int(file.get("id")) or -1, {})
+        season = _int(episode.get("seasonNumber"))
+        files.append(MediaFile(
+            path=map_path(path, mappings), media_type="episode",
+            title=title or path, source="sonarr", year=_int(series.get("year")),
+            season=season if season is not None else _int(file.get("seasonNumber")),
+            episode=_int(episode.get("episodeNumber")),
+            embedded_languages=_subtitle_languages(file)))
+    return files
+
+
+class RadarrClient(ArrClient):
+    """Movies (with their file) of a Radarr v3+."""
+
+    def media_files(self, mappings: Mappings) -> list[MediaFile]:
+        return radarr_media_files(_objects(self.get("/api/v3/movie")), mappings)
+
+
+def radarr_media_files(movies: Iterable[dict[str, Any]], mappings: Mappings) -> list[MediaFile]:
+    files = []
+    for movie in movies:
+        file = movie.get("movieFile")
+        if not isinstance(file, dict):
+            continue
+        path = file.get("path")
+        if not isinstance(path, str) or not path:
+            continue
+        files.append(MediaFile(
+            path=map_path(path, mappings), media_type="movie",
+            title=str(movie.get("title") or path), source="radarr",
+            year=_int(movie.get("year")), embedded_languages=_subtitle_languages(file)))
+    return files
+

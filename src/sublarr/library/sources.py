@@ -1,0 +1,181 @@
+"""Where media files come from: Sonarr, Radarr and watched folders, with health."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from sublarr.db.base import utcnow
+from sublarr.library.arr import ArrConnection, ArrError, RadarrClient, SonarrClient
+from sublarr.library.media import MediaFile, is_video, quick_guess
+
+if TYPE_CHECKING:  # the settings model is only needed for annotations
+    from sublarr.config import Settings
+
+log = logging.getLogger(__name__)
+
+# Directory path → names of its entries; filled while walking so the subtitle
+# check does not list the same directory twice.
+Listings = dict[str, list[str]]
+
+
+@dataclass
+class SourceListing:
+    """Media files of one source, or the error that prevented listing them."""
+
+    source: str
+    files: list[MediaFile] = field(default_factory=list)
+    error: ArrError | None = None
+    complete: bool = True  # False: rows of this source must not be removed
+
+
+@dataclass
+class SourceState:
+    ok: bool | None = None
+    checked_at: datetime | None = None
+    error: dict[str, Any] | None = None
+    files: int = 0
+
+
+class LibraryHealth:
+    """The last outcome per source, for the API (``GET /library/status``) and logs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._states: dict[str, SourceState] = {}
+
+    def record(self, listing: SourceListing) -> None:
+        with self._lock:
+            self._states[listing.source] = SourceState(
+                ok=listing.error is None, checked_at=utcnow(),
+                error=listing.error.as_dict() if listing.error else None,
+                files=len(listing.files))
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {name: {"ok": s.ok, "checked_at": s.checked_at.isoformat()
+                           if s.checked_at else None, "error": s.error, "files": s.files}
+                    for name, s in self._states.items()}
+
+
+def new_http_session() -> requests.Session:
+    """A pooled session for the *arr clients (connections are reused across calls)."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = "Sublarr"
+    return session
+
+
+def mappings_of(settings: Settings) -> list[tuple[str, str]]:
+    return [(m.remote, m.local) for m in settings.path_mappings]
+
+
+def arr_connections(settings: Settings) -> list[ArrConnection]:
+    """The configured *arr instances (unconfigured ones are left out)."""
+    found = [
+        ArrConnection("sonarr", settings.sonarr_url, settings.sonarr_api_key,
+                      settings.arr_timeout_seconds),
+        ArrConnection("radarr", settings.radarr_url, settings.radarr_api_key,
+                      settings.arr_timeout_seconds),
+    ]
+    return [c for c in found if c.configured]
+
+
+class LibrarySources:
+    """Lists every configured source; one failing source never hides the others."""
+
+    def __init__(self, settings: Callable[[], Settings], session: requests.Session,
+                 health: LibraryHealth) -> None:
+        self._settings = settings
+        self._session = session
+        self.health = health
+        # Path → description of watched-folder files, so rescans skip re-reading names.
+        self._described: dict[str, MediaFile] = {}
+
+    def list_all(self, listings: Listings | None = None) -> list[SourceListing]:
+        settings = self._settings()
+        results = [self._list_arr(conn, settings) for conn in arr_connections(settings)]
+        if settings.standalone_folders:
+            results.append(list_standalone(settings.standalone_folders, listings,
+                                           self._described))
+        for listing in results:
+            self.health.record(listing)
+        return results
+
+    def _list_arr(self, conn: ArrConnection, settings: Settings) -> SourceListing:
+        client_type = SonarrClient if conn.source == "sonarr" else RadarrClient
+        client = client_type(conn, self._session)
+        try:
+            return SourceListing(conn.source, client.media_files(mappings_of(settings)))
+        except ArrError as exc:
+            log.warning("library: %s unavailable (%s): %s; wanted rows kept, retried next scan",
+                        conn.source, exc.kind, exc.message)
+            return SourceListing(conn.source, error=exc, complete=False)
+
+    def test_connection(self, source: str) -> dict[str, Any]:
+        """``system/status`` of one instance (raises :class:`ArrError`)."""
+        settings = self._settings()
+        conn = next((c for c in arr_connections(settings) if c.source == source), None)
+        if conn is None:
+            raise ArrError(source, "not_configured", "URL or API key not set")
+        client_type = SonarrClient if source == "sonarr" else RadarrClient
+        return client_type(conn, self._session).system_status()
+
+
+def describe_loose_file(path: str) -> MediaFile:
+    guess = quick_guess(path)
+    return MediaFile(path=path, media_type=guess.media_type, title=guess.title,
+                     source="standalone", year=guess.year, season=guess.season,
+                     episode=guess.episode)
+
+
+def list_standalone(folders: list[str], listings: Listings | None = None,
+                    described: dict[str, MediaFile] | None = None) -> SourceListing:
+    """Video files under the watched folders (a missing folder makes the listing partial)."""
+    files: list[MediaFile] = []
+    seen: dict[str, MediaFile] = {}
+    cache = described if described is not None else {}
+    complete = True
+    for folder in folders:
+        if not os.path.isdir(folder):
+            log.warning("standalone folder %s is not a directory (unmounted?)", folder)
+            complete = False
+            continue
+        for path in walk_videos(folder, listings):
+            media = cache.get(path) or describe_loose_file(path)
+            seen[path] = media
+            files.append(media)
+    if described is not None:  # forget files that are gone, keep the cache bounded
+        described.clear()
+        described.update(seen)
+    return SourceListing("standalone", files, complete=complete)
+
+
+def walk_videos(root: str, listings: Listings | None = None) -> Iterator[str]:
+    """Paths of video files under ``root`` (depth first, symlinked dirs not followed)."""
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as entries:
+                names: list[str] = []
+                for entry in entries:
+                    names.append(entry.name)
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    elif is_video(entry.name):
+                        yield entry.path
+        except OSError as exc:
+            log.warning("cannot list %s: %s", directory, exc)
+            continue
+        if listings is not None:
+            listings[directory] = names

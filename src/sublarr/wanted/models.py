@@ -1,0 +1,40 @@
+"""The wanted list table. Owner: :mod:`sublarr.wanted.repo`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sublarr.db.base import Base, UTCDateTime, utcnow
+
+STATUSES = ("wanted", "searching", "found", "not_found", "failed")
+
+
+class WantedItem(Base):
+    """One media file that lacks a subtitle in one language."""
+
+    __tablename__ = "wanted_items"
+    __table_args__ = (
+        UniqueConstraint("media_path", "language", name="uq_wanted_items_media_language"),
+        Index("ix_wanted_items_status", "status"),
+        Index("ix_wanted_items_source", "source"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    media_path: Mapped[str] = mapped_column(Text, nullable=False)
+    media_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    year: Mapped[int | None] = mapped_column(Integer)
+    season: Mapped[int | None] = mapped_column(Integer)
+    episode: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="wanted")
+    search_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_searched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    subtitle_path: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -1,0 +1,177 @@
+"""Queries of the ``wanted_items`` table (the only module that touches it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import case, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from sublarr.db.base import utcnow
+from sublarr.library.media import MediaFile
+from sublarr.wanted.models import WantedItem
+
+CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
+
+
+@dataclass(frozen=True)
+class RowKey:
+    """The parts of a row the scanner reconciles on."""
+
+    id: int
+    media_path: str
+    language: str
+    source: str
+    added_before: bool  # added before the moment the caller asked about
+
+
+@dataclass(frozen=True)
+class WantedFilter:
+    status: str | None = None
+    language: str | None = None
+    media_type: str | None = None
+    source: str | None = None
+    search: str | None = None
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+def row_keys(session: Session, moment: datetime) -> list[RowKey]:
+    older = case((WantedItem.added_at < moment, True), else_=False)
+    rows = session.execute(select(WantedItem.id, WantedItem.media_path, WantedItem.language,
+                                  WantedItem.source, older))
+    return [RowKey(id_, path, lang, source, bool(old)) for id_, path, lang, source, old in rows]
+
+
+def keys_for_paths(session: Session, paths: Sequence[str]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for chunk in _chunks(list(paths)):
+        rows = session.execute(select(WantedItem.media_path, WantedItem.language)
+                               .where(WantedItem.media_path.in_(chunk)))
+        found.update((path, lang) for path, lang in rows)
+    return found
+
+
+def insert_wanted(session: Session, wants: Sequence[tuple[MediaFile, str]]) -> int:
+    """Insert one ``wanted`` row per (file, language); the caller removed duplicates."""
+    now = utcnow()
+    values = [{
+        "media_path": media.path, "media_type": media.media_type, "source": media.source,
+        "title": media.title[:2000], "year": media.year, "season": media.season,
+        "episode": media.episode, "language": language, "status": "wanted", "search_count": 0,
+        "added_at": now, "updated_at": now,
+    } for media, language in wants]
+    for chunk in _chunks(values):  # Core executemany: no ORM bookkeeping per row
+        session.execute(insert(WantedItem.__table__), list(chunk))
+    return len(values)
+
+
+def delete_ids(session: Session, ids: Sequence[int]) -> int:
+    removed = 0
+    for chunk in _chunks(list(ids)):
+        removed += session.execute(delete(WantedItem).where(WantedItem.id.in_(chunk))).rowcount
+    return removed
+
+
+def delete_paths(session: Session, paths: Sequence[str]) -> int:
+    removed = 0
+    for chunk in _chunks(list(paths)):
+        removed += session.execute(
+            delete(WantedItem).where(WantedItem.media_path.in_(chunk))).rowcount
+    return removed
+
+
+def delete_under(session: Session, folder: str) -> int:
+    """Rows of every file inside ``folder`` (a deleted series or movie folder)."""
+    prefix = folder.rstrip("/") + "/"
+    pattern = _escape_like(prefix) + "%"
+    return session.execute(delete(WantedItem).where(
+        WantedItem.media_path.like(pattern, escape="\\"))).rowcount
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def page(session: Session, filters: WantedFilter, limit: int,
+         offset: int) -> tuple[list[WantedItem], int]:
+    query = select(WantedItem)
+    conditions = []
+    if filters.status:
+        conditions.append(WantedItem.status == filters.status)
+    if filters.language:
+        conditions.append(WantedItem.language == filters.language)
+    if filters.media_type:
+        conditions.append(WantedItem.media_type == filters.media_type)
+    if filters.source:
+        conditions.append(WantedItem.source == filters.source)
+    if filters.search:
+        pattern = "%" + _escape_like(filters.search.lower()) + "%"
+        conditions.append(or_(func.lower(WantedItem.title).like(pattern, escape="\\"),
+                              func.lower(WantedItem.media_path).like(pattern, escape="\\")))
+    query = query.where(*conditions)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(WantedItem.id).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def get(session: Session, item_id: int) -> WantedItem | None:
+    return session.get(WantedItem, item_id)
+
+
+def ids_to_search(session: Session, ids: Sequence[int] | None, limit: int) -> list[int]:
+    """Rows a batch search should visit: the given ids, or every row still wanted."""
+    if ids is not None:
+        found: list[int] = []
+        for chunk in _chunks(list(ids)):
+            found.extend(session.scalars(select(WantedItem.id).where(WantedItem.id.in_(chunk))))
+        return sorted(found)[:limit]
+    return list(session.scalars(
+        select(WantedItem.id)
+        .where(WantedItem.status.in_(("wanted", "not_found", "failed")))
+        .order_by(WantedItem.id).limit(limit)))
+
+
+def mark_searching(session: Session, item_id: int) -> WantedItem | None:
+    item = session.get(WantedItem, item_id)
+    if item is None:
+        return None
+    item.status = "searching"
+    item.updated_at = utcnow()
+    return item
+
+
+def record_search(session: Session, item_id: int, status: str, subtitle_path: str | None,
+                  error: str | None) -> None:
+    now = utcnow()
+    session.execute(update(WantedItem).where(WantedItem.id == item_id).values(
+        status=status, subtitle_path=subtitle_path, last_error=(error or None) and error[:2000],
+        last_searched_at=now, updated_at=now, search_count=WantedItem.search_count + 1))
+
+
+def reset_stale_searching(session: Session) -> int:
+    """Rows left ``searching`` by a crash go back to ``wanted`` at start-up."""
+    return session.execute(update(WantedItem).where(WantedItem.status == "searching")
+                           .values(status="wanted")).rowcount
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(WantedItem.status, func.count()).group_by(WantedItem.status))
+    return {status: count for status, count in rows}
+
+
+def to_dict(item: WantedItem) -> dict[str, Any]:
+    return {
+        "id": item.id, "media_path": item.media_path, "media_type": item.media_type,
+        "source": item.source, "title": item.title, "year": item.year, "season": item.season,
+        "episode": item.episode, "language": item.language, "status": item.status,
+        "search_count": item.search_count,
+        "last_searched_at": item.last_searched_at.isoformat() if item.last_searched_at else None,
+        "last_error": item.last_error, "subtitle_path": item.subtitle_path,
+        "added_at": item.added_at.isoformat(), "updated_at": item.updated_at.isoformat(),
+    }

@@ -1,0 +1,192 @@
+"""The wanted scanner: reconcile the wanted list with what is on disk.
+
+One row per media file × wanted language that has no subtitle.  Rows are
+removed when the subtitle appeared, the language is no longer wanted, or a
+source that listed completely no longer has the file; a source that failed
+(Sonarr down, folder unmounted) keeps its rows untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from sublarr.db.base import utcnow
+from sublarr.db.engine import Database
+from sublarr.library.media import MediaFile
+from sublarr.library.sources import LibrarySources, Listings, SourceListing
+from sublarr.wanted import repo
+from sublarr.wanted.subtitles import EmbeddedProbe, external_languages, index_external
+
+if TYPE_CHECKING:  # the settings model is only needed for annotations
+    from sublarr.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ScanReport:
+    scanned: int = 0
+    added: int = 0
+    removed: int = 0
+    duration_ms: int = 0
+    errors: list[dict] = field(default_factory=list)
+    finished_at: datetime | None = None
+
+    def event_payload(self) -> dict[str, int]:
+        return {"scanned": self.scanned, "added": self.added, "removed": self.removed,
+                "duration_ms": self.duration_ms}
+
+
+class PresenceChecker:
+    """Languages already covered for media files, listing each directory once."""
+
+    def __init__(self, probe: EmbeddedProbe | None, listings: Listings | None = None) -> None:
+        self._probe = probe
+        self._listings: Listings = listings if listings is not None else {}
+        self._indexes: dict[str, dict] = {}
+
+    def _index(self, directory: str) -> dict:
+        index = self._indexes.get(directory)
+        if index is None:
+            names = self._listings.get(directory)
+            if names is None:
+                try:
+                    names = os.listdir(directory)
+                except OSError:
+                    names = []
+            index = self._indexes[directory] = index_external(names)
+        return index
+
+    def present(self, media: MediaFile, wanted: Iterable[str]) -> set[str]:
+        directory, name = os.path.split(media.path)
+        found = external_languages(name, self._index(directory))
+        missing = set(wanted) - found
+        if not missing:
+            return found
+        if media.embedded_languages is not None:
+            return found | set(media.embedded_languages)
+        if self._probe is not None and self._probe.available:
+            found |= self._probe.languages(media.path)
+        return found
+
+
+def missing_pairs(files: Iterable[MediaFile], languages: list[str],
+                  checker: PresenceChecker) -> dict[tuple[str, str], MediaFile]:
+    """(path, language) → file for every wanted language a file lacks."""
+    wants: dict[tuple[str, str], MediaFile] = {}
+    for media in files:
+        have = checker.present(media, languages)
+        for language in languages:
+            if language not in have:
+                wants[(media.path, language)] = media
+    return wants
+
+
+def unique_files(listings: list[SourceListing]) -> dict[str, MediaFile]:
+    """Media by path; Sonarr/Radarr data wins over a watched folder listing the same file."""
+    files: dict[str, MediaFile] = {}
+    for listing in listings:
+        for media in listing.files:
+            files.setdefault(media.path, media)
+    return files
+
+
+class WantedScanner:
+    """Runs scans (one at a time) and adds rows for files that just arrived."""
+
+    def __init__(self, db: Database, settings: Callable[[], Settings],
+                 sources: LibrarySources, probe: EmbeddedProbe) -> None:
+        self._db = db
+        self._settings = settings
+        self._sources = sources
+        self._probe = probe
+        # One writer reconciles at a time; webhooks and scans share it.
+        self._write_lock = threading.Lock()
+        self.last_report: ScanReport | None = None
+
+    def _checker(self, listings: Listings | None = None) -> PresenceChecker:
+        probe = self._probe if self._settings().wanted_probe_embedded else None
+        return PresenceChecker(probe, listings)
+
+    def scan(self) -> ScanReport:
+        started = time.perf_counter()
+        began_at = utcnow()
+        settings = self._settings()
+        listings: Listings = {}
+        sources = self._sources.list_all(listings)
+        files = unique_files(sources)
+        wants = missing_pairs(files.values(), settings.wanted_languages, self._checker(listings))
+        complete = {s.source for s in sources if s.complete}
+        # Disk checks for uncovered rows happen outside the write lock (they may probe).
+        with self._db.session() as session:
+            orphan_ids = self._recheck_orphans(repo.row_keys(session, began_at), files,
+                                               complete, settings)
+        with self._write_lock, self._db.session() as session:
+            existing = repo.row_keys(session, began_at)
+            stale = [key.id for key in existing
+                     if (key.media_path, key.language) not in wants
+                     and _may_remove(key, files, complete, settings.wanted_languages)]
+            stale += orphan_ids
+            have = {(key.media_path, key.language) for key in existing}
+            new = [(media, lang) for (path, lang), media in wants.items() if (path, lang) not in have]
+            removed = repo.delete_ids(session, sorted(set(stale)))
+            added = repo.insert_wanted(session, new)
+        report = ScanReport(
+            scanned=len(files), added=added, removed=removed,
+            duration_ms=int((time.perf_counter() - started) * 1000),
+            errors=[s.error.as_dict() for s in sources if s.error], finished_at=utcnow())
+        self.last_report = report
+        return report
+
+    def _recheck_orphans(self, existing: list[repo.RowKey], files: dict[str, MediaFile],
+                         complete: set[str], settings: Settings) -> list[int]:
+        """Rows no listing covers (source down, webhook-only): drop those now subtitled."""
+        orphans = [k for k in existing if k.media_path not in files and k.source not in complete
+                   and k.language in settings.wanted_languages]
+        checker = self._checker()
+        stale = []
+        for key in orphans:
+            if not os.path.exists(key.media_path):
+                continue  # maybe unmounted: keep the row
+            media = MediaFile(key.media_path, "episode", "", "standalone")
+            if key.language in checker.present(media, [key.language]):
+                stale.append(key.id)
+        return stale
+
+    def add_media(self, files: list[MediaFile]) -> int:
+        """Add rows for newly arrived files (webhook, watched folder); returns rows added."""
+        if not files:
+            return 0
+        settings = self._settings()
+        wants = missing_pairs(files, settings.wanted_languages, self._checker())
+        with self._write_lock, self._db.session() as session:
+            have = repo.keys_for_paths(session, sorted({m.path for m in files}))
+            new = [(media, lang) for key, media in wants.items() if key not in have
+                   for lang in [key[1]]]
+            return repo.insert_wanted(session, new)
+
+    def forget_paths(self, paths: list[str]) -> int:
+        """Drop rows of deleted files (EpisodeFileDelete/MovieFileDelete)."""
+        with self._write_lock, self._db.session() as session:
+            return repo.delete_paths(session, paths)
+
+    def forget_folder(self, folder: str) -> int:
+        """Drop rows of a deleted series/movie folder."""
+        with self._write_lock, self._db.session() as session:
+            return repo.delete_under(session, folder)
+
+
+def _may_remove(key: repo.RowKey, files: dict[str, MediaFile], complete: set[str],
+                languages: list[str]) -> bool:
+    if key.language not in languages:
+        return True  # the user stopped wanting this language
+    if key.media_path in files:
+        return True  # listed, and the language is present now
+    # Gone from a source that listed completely; rows added during this scan stay.
+    return key.source in complete and key.added_before

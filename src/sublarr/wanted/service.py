@@ -1,0 +1,138 @@
+"""The wanted pipeline as the rest of the app sees it: scans (manual and periodic)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import TYPE_CHECKING, Any, Callable
+
+from sublarr.events.bus import EventBus
+from sublarr.library.media import MediaFile
+from sublarr.wanted.scanner import ScanReport, WantedScanner
+
+if TYPE_CHECKING:  # the settings model is only needed for annotations
+    from sublarr.config import Settings
+
+log = logging.getLogger(__name__)
+
+IDLE_RECHECK_SECONDS = 60.0  # periodic scan off: look at the setting again this often
+
+
+class ScanRunner:
+    """Runs at most one scan at a time in the background; periodic and retry schedule.
+
+    After a scan where a source failed (Sonarr down, 401, 500), the next scan
+    comes after ``wanted_scan_retry_seconds`` instead of the full interval.
+    """
+
+    def __init__(self, scanner: WantedScanner, bus: EventBus,
+                 settings: Callable[[], Settings]) -> None:
+        self.scanner = scanner
+        self._bus = bus
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._running = False
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._scheduler: threading.Thread | None = None
+        self.last_error: str | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def request_scan(self) -> bool:
+        """Start a scan in the background; False when one is already running."""
+        with self._lock:
+            if self._running or self._stop.is_set():
+                return False
+            self._running = True
+            self._worker = threading.Thread(target=self._run_scan, name="wanted-scan",
+                                            daemon=True)
+            self._worker.start()
+            return True
+
+    def scan_now(self) -> ScanReport:
+        """Scan in the calling thread (CLI, tests); emits ``wanted_scan_complete``."""
+        report = self.scanner.scan()
+        self._bus.emit("wanted_scan_complete", report.event_payload())
+        return report
+
+    def _run_scan(self) -> None:
+        try:
+            report = self.scan_now()
+            self.last_error = None
+            log.info("wanted scan: %d files, +%d -%d rows in %d ms", report.scanned,
+                     report.added, report.removed, report.duration_ms)
+        except Exception as exc:
+            self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            log.exception("wanted scan failed")
+        finally:
+            with self._lock:
+                self._running = False
+            self._wake.set()  # let the scheduler pick its next delay from this outcome
+
+    def start_schedule(self) -> None:
+        self._scheduler = threading.Thread(target=self._schedule_loop, name="wanted-schedule",
+                                           daemon=True)
+        self._scheduler.start()
+
+    def _next_delay(self) -> float | None:
+        settings = self._settings()
+        report = self.scanner.last_report
+        if (report is not None and report.errors) or self.last_error:
+            return float(settings.wanted_scan_retry_seconds)
+        minutes = settings.wanted_scan_interval_minutes
+        return minutes * 60.0 if minutes > 0 else None
+
+    def _schedule_loop(self) -> None:
+        while not self._stop.is_set():
+            delay = self._next_delay()
+            self._wake.clear()
+            if self._wake.wait(IDLE_RECHECK_SECONDS if delay is None else delay):
+                continue  # a scan just finished or settings changed: recompute the delay
+            if delay is not None and not self._stop.is_set():
+                self.request_scan()
+
+    def reschedule(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in (self._scheduler, self._worker):
+            if thread is not None:
+                thread.join(timeout)
+
+
+class WantedPipeline:
+    """Receives new media (a :class:`~sublarr.library.media.MediaSink`) and owns scans."""
+
+    def __init__(self, runner: ScanRunner) -> None:
+        self.runner = runner
+
+    def add_media(self, files: list[MediaFile]) -> None:
+        absent = [m.path for m in files if not os.path.exists(m.path)]
+        if absent:
+            log.warning("wanted: %d queued file(s) not found locally, e.g. %s; check "
+                        "path_mappings", len(absent), absent[0])
+        added = self.runner.scanner.add_media(files)
+        log.info("wanted: %d new file(s), %d row(s) added", len(files), added)
+
+    def forget_paths(self, paths: list[str]) -> int:
+        return self.runner.scanner.forget_paths(paths)
+
+    def forget_folder(self, folder: str) -> int:
+        return self.runner.scanner.forget_folder(folder)
+
+    def status(self) -> dict[str, Any]:
+        report = self.runner.scanner.last_report
+        return {
+            "running": self.runner.running,
+            "last_error": self.runner.last_error,
+            "last_scan": None if report is None else {
+                **report.event_payload(), "errors": report.errors,
+                "finished_at": report.finished_at.isoformat() if report.finished_at else None},
+        }
