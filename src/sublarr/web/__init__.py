@@ -1,1 +1,5 @@
-"""The web UI (start-up wiring in :mod:`sublarr.web.lifecycle`)."""
+"""The web UI served at ``/`` (routes in :mod:`sublarr.web.views`, wiring in
+:mod:`sublarr.web.lifecycle`).
+
+Plain ES modules and CSS under ``static/``: no build step, no CDN.
+"""

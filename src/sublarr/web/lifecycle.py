@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
 from sublarr.services import Services
-
-bp = Blueprint("web", __name__)
+from sublarr.web.views import bp
 
 
 def init_web(app: Flask, services: Services) -> None:
-    """Register the UI routes."""
+    """Register the UI routes (page shell, static assets, settings metadata)."""
     app.register_blueprint(bp)

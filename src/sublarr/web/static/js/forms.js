@@ -1,0 +1,78 @@
+// Form building blocks: labelled fields with an error slot, and showing API errors in them.
+
+import { fieldErrors } from "./api.js";
+import { h, pretty, replace, uid } from "./dom.js";
+
+export function field(name, label, control, hint) {
+  const id = control.id || uid(name);
+  control.id = id;
+  control.name = control.name || name;
+  const error = h("p", { class: "field-error", dataset: { errorFor: name }, role: "alert",
+    id: `${id}-error` });
+  control.setAttribute("aria-describedby", `${id}-error`);
+  return h("div", { class: "field", dataset: { field: name } },
+    h("label", { for: id }, label), control, error, hint ? h("p", { class: "hint" }, hint) : null);
+}
+
+export function checkbox(name, label, checked) {
+  const input = h("input", { type: "checkbox", name, checked, id: uid(name) });
+  return h("label", { class: "check", dataset: { field: name } }, input, h("span", {}, label));
+}
+
+export function clearErrors(form) {
+  for (const el of form.querySelectorAll(".field-error, .form-error")) el.textContent = "";
+  for (const el of form.querySelectorAll(".invalid")) el.classList.remove("invalid");
+}
+
+// Put each message next to its field; what matches no field goes to the form's own slot.
+export function showErrors(form, error, fieldNames) {
+  clearErrors(form);
+  const errors = fieldErrors(error, fieldNames);
+  for (const [name, message] of Object.entries(errors)) {
+    const slot = name === "_form" ? null : form.querySelector(`[data-error-for="${name}"]`);
+    if (slot) {
+      slot.textContent = message;
+      const control = form.querySelector(`[name="${name}"]`);
+      if (control) control.classList.add("invalid");
+    } else {
+      const formSlot = form.querySelector(".form-error");
+      if (formSlot) formSlot.textContent = message;
+    }
+  }
+  const first = form.querySelector(".invalid");
+  if (first) first.focus();
+}
+
+// The event picker: "*" or a catalog event, with the chosen event's description and example.
+export function eventPicker(catalog, selected) {
+  const select = h("select", { name: "event_name" },
+    h("option", { value: "*", selected: selected === "*" }, "* — every event"),
+    catalog.map((event) => h("option", { value: event.name, selected: event.name === selected },
+      `${event.label} (${event.name})`)));
+  const details = h("div", { class: "event-details" });
+  const show = () => {
+    const event = catalog.find((e) => e.name === select.value);
+    if (!event) {
+      replace(details, h("p", { class: "hint" }, "Runs for every catalog event."));
+      return;
+    }
+    replace(details,
+      h("p", { class: "event-description" }, event.description),
+      h("details", { class: "example" },
+        h("summary", {}, "Example payload (data)"),
+        h("pre", { class: "code" }, pretty(event.example))));
+  };
+  select.addEventListener("change", show);
+  if (selected && selected !== "*" && !catalog.some((e) => e.name === selected)) {
+    select.append(h("option", { value: selected, selected: true }, selected));
+  }
+  show();
+  return { select, details };
+}
+
+export function intOrNull(value) {
+  const text = String(value ?? "").trim();
+  if (text === "") return null;
+  const number = Number(text);
+  return Number.isFinite(number) ? number : text; // let the API explain what is wrong
+}

@@ -1,0 +1,158 @@
+// The two kinds of connection on the Events & Hooks page: how each is edited and summarised.
+
+import { badge, formatTime, h } from "../dom.js";
+import { checkbox, field, intOrNull } from "../forms.js";
+
+const MASK = "***configured***";
+
+function text(name, value, attrs = {}) {
+  return h("input", { type: "text", name, value: value ?? "", autocomplete: "off", ...attrs });
+}
+
+function number(name, value, min, max) {
+  return h("input", { type: "number", name, value: value ?? "", min, max, step: 1,
+    inputmode: "numeric" });
+}
+
+export function headersToText(headers) {
+  if (!headers || typeof headers !== "object") return "";
+  return Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join("\n");
+}
+
+// "Name: value" per line; a line without a colon is reported, not guessed at.
+export function textToHeaders(textValue) {
+  const headers = {};
+  const lines = String(textValue || "").split("\n").map((l) => l.trim()).filter(Boolean);
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    if (colon < 1) throw new Error(`"${line}" is not "Name: value"`);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+export const WEBHOOK = {
+  kind: "webhook",
+  title: "Webhooks",
+  singular: "webhook",
+  path: "/webhooks",
+  listKeys: ["webhooks"],
+  objectKeys: ["webhook"],
+  fields: ["name", "url", "event_name", "secret", "headers", "retry_count", "timeout_seconds",
+    "enabled"],
+  intro: "Sublarr POSTs the event envelope as JSON, signed when a secret is set "
+    + "(X-Sublarr-Signature and Standard Webhooks headers).",
+
+  formFields(item, picker) {
+    const secretHint = item.id
+      ? "Leave empty to keep the current secret."
+      : "Leave empty to have one generated (shown once).";
+    return [
+      field("name", "Name", text("name", item.name, { placeholder: "Home Assistant" })),
+      field("url", "URL", text("url", item.url, { type: "url", placeholder: "https://example.org/hook",
+        inputmode: "url" })),
+      field("event_name", "Event", picker.select),
+      picker.details,
+      field("secret", "Secret", h("input", { type: "password", name: "secret", value: "",
+        autocomplete: "new-password", placeholder: item.secret === MASK ? "•••••••• (set)" : "" }),
+      secretHint),
+      field("headers", "Extra headers", h("textarea", { name: "headers", rows: 2,
+        placeholder: "Authorization: Bearer …" }, headersToText(item.headers)),
+      "One \"Name: value\" per line."),
+      h("div", { class: "field-row" },
+        field("retry_count", "Retries", number("retry_count", item.retry_count ?? 3, 0, 10), "0–10"),
+        field("timeout_seconds", "Timeout (s)",
+          number("timeout_seconds", item.timeout_seconds ?? 10, 1, 60), "1–60")),
+      checkbox("enabled", "Enabled", item.enabled ?? true),
+    ];
+  },
+
+  collect(form, item) {
+    const value = (name) => form.elements[name].value;
+    const body = {
+      name: value("name").trim(),
+      url: value("url").trim(),
+      event_name: value("event_name"),
+      retry_count: intOrNull(value("retry_count")),
+      timeout_seconds: intOrNull(value("timeout_seconds")),
+      enabled: form.elements.enabled.checked,
+    };
+    if (value("secret")) body.secret = value("secret");
+    const headersText = value("headers");
+    if (!item.id || headersText !== headersToText(item.headers)) body.headers = textToHeaders(headersText);
+    return body;
+  },
+
+  target(item) {
+    return item.url;
+  },
+
+  facts(item) {
+    return [
+      ["Deliveries", item.trigger_count ?? 0],
+      ["Last", formatTime(item.last_triggered_at)],
+      ["Last status", item.last_status_code ?? "—"],
+      ["Failures in a row", item.consecutive_failures ?? 0],
+    ];
+  },
+
+  health(item) {
+    if (item.last_error && item.consecutive_failures) return badge(item.last_error, "bad");
+    return null;
+  },
+};
+
+export const HOOK = {
+  kind: "hook",
+  title: "Hook scripts",
+  singular: "hook",
+  path: "/hooks",
+  listKeys: ["hooks"],
+  objectKeys: ["hook"],
+  fields: ["name", "event_name", "script_path", "timeout_seconds", "enabled"],
+  intro: "Scripts in the hooks directory run with the event on stdin and as SUBLARR_* variables.",
+
+  formFields(item, picker, context) {
+    const hooksDir = context.hooksDir;
+    return [
+      field("name", "Name", text("name", item.name, { placeholder: "Refresh Plex" })),
+      field("event_name", "Event", picker.select),
+      picker.details,
+      field("script_path", "Script", text("script_path", item.script_path,
+        { placeholder: hooksDir ? `${hooksDir}/notify.sh` : "notify.sh", spellcheck: "false" }),
+      hooksDir ? `An executable file inside ${hooksDir}/` : "An executable file inside the hooks directory."),
+      field("timeout_seconds", "Timeout (s)",
+        number("timeout_seconds", item.timeout_seconds ?? 30, 1, 3600), "1–3600"),
+      checkbox("enabled", "Enabled", item.enabled ?? true),
+    ];
+  },
+
+  collect(form) {
+    const value = (name) => form.elements[name].value;
+    return {
+      name: value("name").trim(),
+      event_name: value("event_name"),
+      script_path: value("script_path").trim(),
+      timeout_seconds: intOrNull(value("timeout_seconds")),
+      enabled: form.elements.enabled.checked,
+    };
+  },
+
+  target(item) {
+    return item.script_path;
+  },
+
+  facts(item) {
+    const last = item.last_success === true ? "ok" : item.last_success === false ? "failed" : "—";
+    return [
+      ["Runs", item.trigger_count ?? 0],
+      ["Last", formatTime(item.last_triggered_at)],
+      ["Last result", last],
+      ["Failures in a row", item.consecutive_failures ?? 0],
+    ];
+  },
+
+  health() {
+    return null;
+  },
+};

@@ -1,0 +1,178 @@
+// Wanted and History: searchable, filterable, paged lists over whatever the subsystem reports.
+
+import { listOf, totalOf } from "../api.js";
+import { badge, debounce, formatTime, h, replace } from "../dom.js";
+import { pageHeader, pager, unavailable } from "./page.js";
+
+const LIMIT = 25;
+
+function episodeCode(row) {
+  if (row.season === null || row.season === undefined) {
+    return row.episode === null || row.episode === undefined ? "" : `E${row.episode}`;
+  }
+  const pad = (n) => String(n).padStart(2, "0");
+  return `S${pad(row.season)}E${pad(row.episode ?? 0)}`;
+}
+
+function titleOf(row) {
+  const base = row.title || row.series_title || row.movie_title || row.name
+    || (row.media_path ? String(row.media_path).split("/").pop() : `#${row.id}`);
+  const code = episodeCode(row);
+  return code ? `${base} ${code}` : base;
+}
+
+const STATUS_TONES = { found: "ok", downloaded: "ok", upgraded: "ok", wanted: "accent",
+  missing: "accent", searching: "neutral", failed: "bad", not_found: "neutral" };
+
+// Columns: label, how to read a row, and which keys must be present for the column to show.
+const COMMON = {
+  title: { label: "Title", keys: ["title", "media_path", "name"], cell: (r) => h("div", {},
+    h("div", { class: "cell-title" }, titleOf(r)),
+    r.media_path ? h("div", { class: "cell-sub mono" }, r.media_path) : null) },
+  language: { label: "Language", keys: ["language"], cell: (r) => h("span", { class: "mono" },
+    r.language) },
+  status: { label: "Status", keys: ["status"], cell: (r) => badge(String(r.status).replace(/_/g, " "),
+    STATUS_TONES[r.status] || "neutral") },
+  provider: { label: "Provider", keys: ["provider"], cell: (r) => r.provider || "—" },
+  score: { label: "Score", keys: ["score"], cell: (r) => r.score ?? "—" },
+  action: { label: "Action", keys: ["action"], cell: (r) => badge(r.action, STATUS_TONES[r.action] || "neutral") },
+  searched: { label: "Last search", keys: ["last_searched_at", "searched_at"],
+    cell: (r) => formatTime(r.last_searched_at || r.searched_at) },
+  added: { label: "Added", keys: ["added_at", "created_at"], cell: (r) => formatTime(r.added_at || r.created_at) },
+  when: { label: "When", keys: ["downloaded_at", "created_at", "timestamp", "at"],
+    cell: (r) => formatTime(r.downloaded_at || r.created_at || r.timestamp || r.at) },
+};
+
+const MEDIA_TYPES = { name: "media_type", label: "Any type",
+  options: [["episode", "Episodes"], ["movie", "Movies"]] };
+const LANGUAGE = { name: "language", label: "Language", type: "text", placeholder: "Language (en)" };
+
+export const wanted = {
+  mount: (main, ctx) => listPage(main, ctx, {
+    title: "Wanted",
+    subtitle: "Media files that still miss a subtitle in a wanted language.",
+    path: "/wanted",
+    keys: ["items", "wanted"],
+    search: true,
+    columns: ["title", "language", "status", "searched", "added"],
+    filters: [{ name: "status", label: "Any status",
+      options: [["wanted", "Wanted"], ["searching", "Searching"], ["found", "Found"],
+        ["not_found", "Not found"], ["failed", "Failed"]] },
+    MEDIA_TYPES,
+    { name: "source", label: "Any source", options: [["sonarr", "Sonarr"], ["radarr", "Radarr"],
+      ["jellyfin", "Jellyfin"], ["standalone", "Watched folders"]] },
+    LANGUAGE],
+    liveEvents: ["wanted_scan_complete", "wanted_item_processed", "batch_complete"],
+    actions: [{ label: "Scan now", path: "/wanted/scan", done: "Scan started." },
+      { label: "Search all", path: "/wanted/search", done: "Search started; progress shows in Activity." }],
+    rowAction: { label: "Search", path: "/wanted/search", body: (row) => ({ ids: [row.id] }),
+      done: (row) => `Searching ${row.title || row.id}…` },
+  }),
+};
+
+export const history = {
+  mount: (main, ctx) => listPage(main, ctx, {
+    title: "History",
+    subtitle: "Subtitles downloaded and upgraded, newest first.",
+    path: "/history",
+    keys: ["items", "history", "entries"],
+    search: false,
+    columns: ["when", "title", "language", "action", "provider", "score"],
+    filters: [{ name: "action", label: "Any action",
+      options: [["downloaded", "Downloaded"], ["upgraded", "Upgraded"]] },
+    MEDIA_TYPES,
+    { name: "provider", label: "Provider", type: "text", placeholder: "Provider" },
+    LANGUAGE],
+    liveEvents: ["subtitle_downloaded", "upgrade_complete"],
+    actions: [],
+  }),
+};
+
+function listPage(main, ctx, spec) {
+  const state = { offset: 0, search: "", filters: {} };
+  const body = h("div", { class: "list-body" });
+  const pagerSlot = h("div");
+  const note = h("p", { class: "note-ok", role: "status" });
+  const search = h("input", { type: "search", name: "search", placeholder: "Search titles and paths",
+    "aria-label": "Search", oninput: debounce(() => {
+      state.search = search.value.trim();
+      state.offset = 0;
+      load();
+    }, 300) });
+  const changed = (name, value) => {
+    state.filters[name] = value;
+    state.offset = 0;
+    load();
+  };
+  const filterEls = spec.filters.map((f) => {
+    if (f.type === "text") {
+      const input = h("input", { type: "search", name: f.name, "aria-label": f.label,
+        placeholder: f.placeholder, class: "filter-text",
+        oninput: debounce(() => changed(f.name, input.value.trim()), 300) });
+      return input;
+    }
+    const select = h("select", { name: f.name, "aria-label": f.label,
+      onchange: () => changed(f.name, select.value) },
+    h("option", { value: "" }, f.label), f.options.map(([v, l]) => h("option", { value: v }, l)));
+    return select;
+  });
+  const runAction = async (path, payload, done) => {
+    try {
+      await ctx.api.post(path, payload);
+      note.className = "note-ok";
+      note.textContent = done;
+    } catch (err) {
+      note.className = "form-error";
+      note.textContent = err.message;
+    }
+  };
+  const actionButtons = spec.actions.map((a) => h("button", { class: "btn",
+    onclick: () => runAction(a.path, {}, a.done) }, a.label));
+  const filterBar = h("form", { class: "filters", onsubmit: (e) => e.preventDefault() },
+    spec.search ? search : null, filterEls);
+  replace(main, pageHeader(spec.title, spec.subtitle, ...actionButtons), note,
+    h("section", { class: "card" }, filterBar, body, pagerSlot));
+
+  async function load() {
+    const query = { limit: LIMIT, offset: state.offset, ...state.filters };
+    if (spec.search) query.search = state.search;
+    try {
+      const data = await ctx.api.get(spec.path, query);
+      const rows = listOf(data, ...spec.keys);
+      render(rows, totalOf(data));
+    } catch (err) {
+      if (err.status === 401) return ctx.onUnauthorized();
+      filterBar.hidden = err.notFound;
+      replace(body, err.notFound
+        ? unavailable(`${spec.title} is not available yet (/api/v1${spec.path} answered 404).`)
+        : h("p", { class: "form-error" }, err.message));
+      replace(pagerSlot);
+    }
+    return null;
+  }
+
+  function render(rows, total) {
+    filterBar.hidden = false;
+    if (!rows.length) {
+      replace(body, h("p", { class: "empty" }, state.search || Object.values(state.filters).some(Boolean)
+        ? "Nothing matches these filters." : "Nothing here yet."));
+    } else {
+      const columns = spec.columns.map((c) => COMMON[c])
+        .filter((col) => rows.some((r) => col.keys.some((k) => r[k] !== undefined)));
+      const act = spec.rowAction;
+      replace(body, h("table", { class: "table list-table" },
+        h("thead", {}, h("tr", {}, columns.map((c) => h("th", {}, c.label)), act ? h("th", {}) : null)),
+        h("tbody", {}, rows.map((row) => h("tr", { dataset: { id: row.id ?? "" } },
+          columns.map((c) => h("td", { "data-label": c.label }, c.cell(row))),
+          act ? h("td", { class: "row-actions" }, h("button", { class: "btn btn-small",
+            onclick: () => runAction(act.path, act.body(row), act.done(row)) }, act.label)) : null)))));
+    }
+    replace(pagerSlot, pager({ offset: state.offset, limit: LIMIT, count: rows.length, total,
+      onChange: (offset) => { state.offset = offset; load(); } }));
+  }
+
+  load();
+  const refresh = debounce(load, 500);
+  const offs = spec.liveEvents.map((name) => ctx.socket.on(name, refresh));
+  return () => offs.forEach((off) => off());
+}

@@ -1,0 +1,175 @@
+// Delivery log: every hook run and webhook delivery, filterable, with details and Redeliver.
+
+import { listOf, totalOf } from "../api.js";
+import { badge, confirmDialog, debounce, formatDuration, formatTime, h, replace,
+  successBadge } from "../dom.js";
+import { renderResult } from "../results.js";
+import { pageHeader, pager, unavailable } from "./page.js";
+
+const LIMIT = 25;
+
+export function mount(main, ctx) {
+  const view = new DeliveryLog(ctx);
+  replace(main, view.root);
+  view.start();
+  return () => view.stop();
+}
+
+class DeliveryLog {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.offset = 0;
+    this.filters = { hook_id: "", webhook_id: "", event_name: "", success: "" };
+    this.names = { script: new Map(), webhook: new Map() };
+    this.open = new Set();
+    this.notes = new Map();
+    this.entries = [];
+    this.live = true;
+    this.table = h("div", { class: "log-body" });
+    this.pagerSlot = h("div");
+    this.filterBar = h("form", { class: "filters", onsubmit: (e) => e.preventDefault() });
+    const liveToggle = h("input", { type: "checkbox", checked: true, id: "log-live",
+      onchange: () => { this.live = liveToggle.checked; } });
+    this.root = h("div", { class: "page" },
+      pageHeader("Delivery log", "Every hook run and webhook delivery, newest first.",
+        h("label", { class: "check" }, liveToggle, h("span", {}, "Live")),
+        h("button", { class: "btn", dataset: { action: "refresh" }, onclick: () => this.load() },
+          "Refresh"),
+        h("button", { class: "btn btn-danger-ghost", dataset: { action: "clear-log" },
+          onclick: () => this.clear() }, "Clear log")),
+      h("section", { class: "card" }, this.filterBar, this.table, this.pagerSlot));
+    this.refreshSoon = debounce(() => { if (this.live) this.load(); }, 250);
+  }
+
+  async start() {
+    this.off = this.ctx.socket.on("hook_executed", () => this.refreshSoon());
+    await this.loadFilters();
+    await this.load();
+  }
+
+  stop() {
+    if (this.off) this.off();
+  }
+
+  async loadFilters() {
+    const [hooks, webhooks, catalog] = await Promise.all([
+      this.ctx.api.get("/hooks").then((d) => listOf(d, "hooks")).catch(() => []),
+      this.ctx.api.get("/webhooks").then((d) => listOf(d, "webhooks")).catch(() => []),
+      this.ctx.catalog().catch(() => []),
+    ]);
+    for (const hook of hooks) this.names.script.set(hook.id, hook.name);
+    for (const webhook of webhooks) this.names.webhook.set(webhook.id, webhook.name);
+    const select = (name, label, options) => {
+      const el = h("select", { name, "aria-label": label, onchange: () => {
+        this.filters[name] = el.value;
+        this.offset = 0;
+        this.load();
+      } }, h("option", { value: "" }, label), options);
+      return h("label", { class: "filter" }, h("span", { class: "filter-label" }, label), el);
+    };
+    replace(this.filterBar,
+      select("hook_id", "All hooks", hooks.map((x) => h("option", { value: x.id }, x.name))),
+      select("webhook_id", "All webhooks", webhooks.map((x) => h("option", { value: x.id }, x.name))),
+      select("event_name", "All events", catalog.map((e) => h("option", { value: e.name }, e.name))),
+      select("success", "Any result", [h("option", { value: "true" }, "Succeeded"),
+        h("option", { value: "false" }, "Failed")]));
+  }
+
+  async load() {
+    try {
+      const data = await this.ctx.api.get("/hooks/logs",
+        { ...this.filters, limit: LIMIT, offset: this.offset });
+      this.entries = listOf(data, "logs", "entries");
+      this.render(totalOf(data));
+    } catch (err) {
+      if (err.status === 401) return this.ctx.onUnauthorized();
+      replace(this.table, err.notFound
+        ? unavailable("The delivery log is not available yet (/api/v1/hooks/logs answered 404).")
+        : h("p", { class: "form-error" }, err.message));
+      replace(this.pagerSlot);
+    }
+    return null;
+  }
+
+  render(total) {
+    if (!this.entries.length) {
+      replace(this.table, h("p", { class: "empty" }, "Nothing logged yet."));
+    } else {
+      replace(this.table, h("table", { class: "table log-table" },
+        h("thead", {}, h("tr", {}, ["Time", "Type", "Name", "Event", "Result", "Code", "Attempts",
+          "Duration", ""].map((t) => h("th", {}, t)))),
+        h("tbody", {}, this.entries.map((entry) => this.rows(entry)))));
+    }
+    replace(this.pagerSlot, pager({ offset: this.offset, limit: LIMIT, count: this.entries.length,
+      total, onChange: (offset) => { this.offset = offset; this.load(); } }));
+  }
+
+  nameOf(entry) {
+    if (entry.hook_name) return entry.hook_name;
+    const isWebhook = entry.hook_type === "webhook";
+    const id = isWebhook ? entry.webhook_id : entry.hook_id;
+    return this.names[isWebhook ? "webhook" : "script"].get(id) || `#${id ?? "?"}`;
+  }
+
+  rows(entry) {
+    const code = entry.hook_type === "webhook" ? entry.status_code : entry.exit_code;
+    const isOpen = this.open.has(entry.id);
+    const cell = (label, ...content) => h("td", { "data-label": label }, content);
+    const row = h("tr", { class: `log-row ${entry.success === false ? "row-bad" : ""}`,
+      dataset: { id: entry.id, event: entry.event_name } },
+    cell("Time", formatTime(entry.triggered_at || entry.created_at)),
+    cell("Type", badge(entry.hook_type === "webhook" ? "webhook" : "script", "neutral")),
+    cell("Name", this.nameOf(entry)),
+    cell("Event", h("span", { class: "mono" }, entry.event_name)),
+    cell("Result", successBadge(entry.success)),
+    cell("Code", code ?? "—"),
+    cell("Attempts", entry.attempts ?? "—"),
+    cell("Duration", formatDuration(entry.duration_ms)),
+    h("td", { class: "row-actions" },
+      h("button", { class: "btn btn-small", dataset: { action: "details" },
+        "aria-expanded": String(isOpen), onclick: () => this.toggle(entry.id) },
+      isOpen ? "Hide" : "Details"),
+      entry.hook_type === "webhook" ? h("button", { class: "btn btn-small",
+        dataset: { action: "redeliver" }, onclick: (e) => this.redeliver(entry, e.currentTarget) },
+      "Redeliver") : null));
+    const note = this.notes.get(entry.id);
+    if (!isOpen && !note) return row;
+    const detail = h("tr", { class: "log-detail" }, h("td", { colspan: 9 },
+      note || null,
+      isOpen ? renderResult(entry, "Details") : null,
+      isOpen ? h("p", { class: "hint mono" }, `event ${entry.event_id || "—"} · log #${entry.id}`) : null));
+    return [row, detail];
+  }
+
+  toggle(id) {
+    if (this.open.has(id)) this.open.delete(id);
+    else this.open.add(id);
+    this.render(null);
+    this.load();
+  }
+
+  async redeliver(entry, button) {
+    button.disabled = true;
+    try {
+      await this.ctx.api.post(`/hooks/logs/${entry.id}/redeliver`, {});
+      this.notes.set(entry.id, h("p", { class: "note-ok" }, "Redelivery queued."));
+    } catch (err) {
+      this.notes.set(entry.id, h("p", { class: "form-error" }, `Redeliver: ${err.message}`));
+    }
+    await this.load();
+  }
+
+  async clear() {
+    const ok = await confirmDialog("Clear the delivery log?",
+      "Every logged hook run and webhook delivery is deleted.", "Clear log");
+    if (!ok) return;
+    try {
+      await this.ctx.api.delete("/hooks/logs");
+    } catch (err) {
+      replace(this.pagerSlot, h("p", { class: "form-error" }, err.message));
+      return;
+    }
+    this.offset = 0;
+    await this.load();
+  }
+}
