@@ -113,3 +113,23 @@ def entry_to_dict(entry: HookLogEntry) -> dict[str, Any]:
         "duration_ms": entry.duration_ms,
         "triggered_at": entry.triggered_at.isoformat().replace("+00:00", "Z"),
     }
+
+
+def add_entries(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Record many outcomes in one statement (the webhook dispatcher's batches).
+
+    Same clipping and defaults as :func:`add_entry`, without loading ORM objects.
+    """
+    if not entries:
+        return
+    from sqlalchemy import insert  # local: keeps this appended block self-contained
+
+    rows = []
+    for fields in entries:
+        row = dict(fields)
+        for key in ("stdout", "stderr", "response_excerpt", "error"):
+            if key in row:
+                row[key] = _clip(row[key])
+        row.setdefault("triggered_at", utcnow())
+        rows.append(row)
+    session.execute(insert(HookLogEntry.__table__), rows)

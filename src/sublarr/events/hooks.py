@@ -1,11 +1,379 @@
-"""Hook engine: user scripts run on events (see SPEC "Hook scripts")."""
+"""Hook engine: user scripts run on events (see SPEC "Hook scripts").
+
+Producers never wait for a script: :meth:`HookEngine.dispatch` (a bus
+receiver, so it runs in the producer's thread) only looks the event up in an
+in-memory snapshot of the enabled hooks and puts jobs on a bounded queue.
+A fixed pool of workers runs the scripts; one recorder thread writes every
+outcome to hook_log and the hook's statistics (in batches) and emits
+``hook_executed``.  A job that cannot be queued is recorded as a failed run,
+never dropped silently and never waited for.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import queue
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
 from flask import Flask
 
+from sublarr.db import hook_configs, hook_log
+from sublarr.db.engine import Database
+from sublarr.db.hook_configs import HookSpec
+from sublarr.events.bus import Envelope, EventBus, build_envelope, new_event_id, validate_payload
+from sublarr.events.catalog import CATALOG, WILDCARD
+from sublarr.events.hook_runner import (
+    KILL_GRACE_SECONDS,
+    ProcessGroups,
+    ScratchDirs,
+    ScriptPathError,
+    ScriptResult,
+    resolve_script,
+    run_script,
+)
 from sublarr.services import Services
+
+log = logging.getLogger(__name__)
+
+COMPONENT_KEY = "hooks"
+HOOK_EXECUTED = "hook_executed"
+SHUTDOWN_WAIT_SECONDS = 10.0
+CACHE_REFRESH_SECONDS = 30.0
+RECORD_BATCH = 200
+# While runs are in flight, waiting briefly for more outcomes turns a burst into a few
+# transactions instead of one each (less GIL time taken from the workers).
+RECORD_LINGER_SECONDS = 0.05
+RECORD_ATTEMPTS = 3
+RECORD_RETRY_SECONDS = 0.5
+QUEUE_FULL_ERROR = "Not run: the hook queue is full ({size} runs waiting); raise hook_queue_size " \
+                   "or hook_workers, or make the script faster"
+QUEUE_FULL_LOG_SECONDS = 10.0
+SHUTDOWN_ERROR = "Not run: Sublarr was shutting down"
+_STOP = object()
+
+
+@dataclass(frozen=True)
+class _Job:
+    spec: HookSpec
+    envelope: Envelope
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    spec: HookSpec
+    envelope: Envelope
+    result: ScriptResult
+    attempts: int
+    triggered_at: datetime
+
+
+class HookEngine:
+    """Bounded pool of script runners fed from a bounded queue."""
+
+    def __init__(self, db: Database, bus: EventBus, hooks_dir: Path, *, workers: int = 4,
+                 queue_size: int = 1000, path_env: str | None = None,
+                 shutdown_wait: float = SHUTDOWN_WAIT_SECONDS,
+                 kill_grace: float = KILL_GRACE_SECONDS) -> None:
+        self.db = db
+        self.bus = bus
+        self.hooks_dir = Path(hooks_dir)
+        self.workers = workers
+        self.queue_size = queue_size
+        self._path_env = path_env if path_env is not None else (os.environ.get("PATH")
+                                                                 or os.defpath)
+        self._shutdown_wait = shutdown_wait
+        self._kill_grace = kill_grace
+        self._jobs: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+        self._outcomes: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._groups = ProcessGroups()
+        self._scratch = ScratchDirs(ready=max(8, 2 * workers))
+        self._by_event: dict[str, tuple[HookSpec, ...]] = {}
+        self._reload_lock = threading.Lock()
+        self._last_reload = 0.0
+        self._accepting = False
+        self._full_warned_at = -QUEUE_FULL_LOG_SECONDS
+        self._full_count = 0
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._recorder: threading.Thread | None = None
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        """Load the hook snapshot and start the workers and the recorder."""
+        self.reload()
+        self._scratch.start()
+        for number in range(self.workers):
+            thread = threading.Thread(target=self._work, name=f"hook-worker-{number}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self._recorder = threading.Thread(target=self._record_loop, name="hook-recorder",
+                                          daemon=True)
+        self._recorder.start()
+        self._accepting = True
+
+    def reload(self) -> None:
+        """Refresh the in-memory snapshot of enabled hooks (call after any config change)."""
+        with self._reload_lock:
+            with self.db.session() as session:
+                specs = hook_configs.enabled_specs(session)
+            by_event: dict[str, list[HookSpec]] = {}
+            for spec in specs:
+                by_event.setdefault(spec.event_name, []).append(spec)
+            self._by_event = {name: tuple(group) for name, group in by_event.items()}
+            self._last_reload = time.monotonic()
+
+    def shutdown(self) -> None:
+        """Stop accepting, record queued runs as not run, let running ones finish (bounded).
+
+        Scripts still running after the wait are terminated (TERM, then KILL)
+        and recorded with that outcome; every outcome is written before return.
+        """
+        if self._stopping.is_set():
+            return
+        self._accepting = False
+        self._stopping.set()
+        self._reject_queued()
+        for _ in self._threads:
+            self._put_stop()
+        deadline = time.monotonic() + self._shutdown_wait
+        self._join_workers(deadline)
+        if self.terminate_running(signal.SIGTERM):
+            self._join_workers(time.monotonic() + self._kill_grace)
+            self.terminate_running(signal.SIGKILL)
+            self._join_workers(time.monotonic() + self._kill_grace)
+        self._outcomes.put(_STOP)
+        if self._recorder is not None:
+            self._recorder.join(self._shutdown_wait)
+        self._scratch.stop()
+
+    def terminate_running(self, signum: int = signal.SIGTERM) -> int:
+        """Signal the process group of every running script; returns how many there were.
+
+        Each run then ends like any other (recorded with the signal as its outcome).
+        """
+        return self._groups.signal_all(signum)
+
+    def _reject_queued(self) -> None:
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if job is not _STOP:
+                self._reject(job.spec, job.envelope, SHUTDOWN_ERROR)
+            self._jobs.task_done()
+
+    def _put_stop(self) -> None:
+        while True:
+            try:
+                self._jobs.put_nowait(_STOP)
+                return
+            except queue.Full:  # producers that raced the shutdown refilled it
+                self._reject_queued()
+
+    def _join_workers(self, deadline: float) -> None:
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    # ----------------------------------------------------------------- producing
+
+    def hooks_for(self, event_name: str) -> tuple[HookSpec, ...]:
+        """The enabled hooks that run for ``event_name`` (its own, then the ``*`` ones)."""
+        snapshot = self._by_event
+        return snapshot.get(event_name, ()) + snapshot.get(WILDCARD, ())
+
+    def dispatch(self, envelope: Envelope) -> None:
+        """Queue every matching hook for ``envelope``; never blocks, never queries the DB."""
+        for spec in self.hooks_for(envelope["event_name"]):
+            self.submit(spec, envelope)
+
+    def submit(self, spec: HookSpec, envelope: Envelope) -> bool:
+        """Queue one run; when that is impossible record it as failed. True when queued."""
+        if not self._accepting:
+            log.warning("hook %s (%s) not run for %s: Sublarr is shutting down", spec.id,
+                        spec.name, envelope.get("event_name"))
+            self._reject(spec, envelope, SHUTDOWN_ERROR)
+            return False
+        try:
+            self._jobs.put_nowait(_Job(spec, envelope))
+            return True
+        except queue.Full:
+            self._warn_queue_full()
+            self._reject(spec, envelope, QUEUE_FULL_ERROR.format(size=self.queue_size))
+            return False
+
+    def _warn_queue_full(self) -> None:
+        """One log line per interval, not one per rejected run during a storm."""
+        self._full_count += 1
+        now = time.monotonic()
+        if now - self._full_warned_at >= QUEUE_FULL_LOG_SECONDS:
+            log.warning("hook queue full (%d waiting): %d run(s) recorded as not run",
+                        self.queue_size, self._full_count)
+            self._full_warned_at, self._full_count = now, 0
+
+    def _reject(self, spec: HookSpec, envelope: Envelope, error: str) -> None:
+        self._outcomes.put(_Outcome(spec, envelope, ScriptResult.not_run(error), 0, _now()))
+
+    # ----------------------------------------------------------------- running
+
+    def execute_hook(self, spec: HookSpec, envelope: Envelope) -> ScriptResult:
+        """Run one hook now in the calling thread (path re-checked); never raises."""
+        try:
+            script = resolve_script(spec.script_path, self.hooks_dir)
+        except ScriptPathError as exc:
+            return ScriptResult.not_run(f"Refused to run: {exc}")
+        try:
+            return run_script(script, envelope, spec.timeout_seconds, path_env=self._path_env,
+                              groups=self._groups, scratch=self._scratch,
+                              kill_grace=self._kill_grace)
+        except Exception as exc:  # an OS surprise must not kill a worker
+            log.exception("hook %s (%s) failed to run", spec.id, spec.name)
+            return ScriptResult.not_run(f"Internal error while running the script: {exc}")
+
+    def run_test(self, spec: HookSpec, message: str) -> tuple[Envelope, ScriptResult]:
+        """Run ``spec`` now with a ``test`` envelope (not sent through the bus) and record it."""
+        test = CATALOG["test"]
+        envelope = build_envelope(test, validate_payload(test, {"message": message}),
+                                  datetime.now(timezone.utc), new_event_id())
+        started = _now()
+        result = self.execute_hook(spec, envelope)
+        self._record([_Outcome(spec, envelope, result, 1, started)])
+        return envelope, result
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is _STOP:
+                    return
+                if self._stopping.is_set():
+                    self._reject(job.spec, job.envelope, SHUTDOWN_ERROR)
+                    continue
+                started = _now()
+                result = self.execute_hook(job.spec, job.envelope)
+                self._outcomes.put(_Outcome(job.spec, job.envelope, result, 1, started))
+            finally:
+                self._jobs.task_done()  # after the outcome is queued: see _take_batch
+
+    # ----------------------------------------------------------------- recording
+
+    def _record_loop(self) -> None:
+        while True:
+            try:
+                first = self._outcomes.get(timeout=CACHE_REFRESH_SECONDS)
+            except queue.Empty:
+                first = None
+            batch, stop = self._take_batch(first)
+            if batch:
+                self._record(batch)
+            if stop:
+                return
+            self._refresh_if_stale()
+
+    def _take_batch(self, first: Any) -> tuple[list[_Outcome], bool]:
+        """``first`` plus what is ready, lingering briefly only while runs are in flight."""
+        if first is None:
+            return [], False
+        if first is _STOP:
+            return self._drain_outcomes(), True
+        batch = [first]
+        until = time.monotonic() + RECORD_LINGER_SECONDS
+        while len(batch) < RECORD_BATCH:
+            in_flight = self._jobs.unfinished_tasks > 0  # queued or running
+            wait = until - time.monotonic() if in_flight else 0.0
+            try:
+                item = self._outcomes.get(timeout=wait) if wait > 0 else \
+                    self._outcomes.get_nowait()
+            except queue.Empty:
+                if not in_flight or time.monotonic() >= until:
+                    return batch, False
+                continue
+            if item is _STOP:
+                return batch + self._drain_outcomes(), True
+            batch.append(item)
+        return batch, False
+
+    def _drain_outcomes(self) -> list[_Outcome]:
+        rest = []
+        while True:
+            try:
+                item = self._outcomes.get_nowait()
+            except queue.Empty:
+                return rest
+            if item is not _STOP:
+                rest.append(item)
+
+    def _refresh_if_stale(self) -> None:
+        """Pick up config changes made by another process sharing the database."""
+        if time.monotonic() - self._last_reload >= CACHE_REFRESH_SECONDS:
+            try:
+                self.reload()
+            except Exception:
+                log.exception("reloading hook configs failed; keeping the previous snapshot")
+
+    def _record(self, outcomes: list[_Outcome]) -> None:
+        """Write hook_log rows and statistics, then announce each run with ``hook_executed``."""
+        for attempt in range(1, RECORD_ATTEMPTS + 1):
+            try:
+                with self.db.session() as session:
+                    hook_log.add_entries(session, [_log_fields(o) for o in outcomes])
+                    hook_configs.record_runs(session, ((o.spec.id, o.result.success,
+                                                        o.triggered_at) for o in outcomes))
+                break
+            except Exception:  # a locked or restarting database: try again shortly
+                log.exception("could not record %d hook run(s) (attempt %d of %d)",
+                              len(outcomes), attempt, RECORD_ATTEMPTS)
+                if attempt < RECORD_ATTEMPTS:
+                    time.sleep(RECORD_RETRY_SECONDS)
+        for outcome in outcomes:
+            if outcome.envelope.get("event_name") != HOOK_EXECUTED:
+                self._announce(outcome)
+
+    def _announce(self, outcome: _Outcome) -> None:
+        result, spec = outcome.result, outcome.spec
+        try:
+            self.bus.emit(HOOK_EXECUTED, {
+                "hook_type": "script", "hook_id": spec.id, "webhook_id": None,
+                "hook_name": spec.name, "event_name": outcome.envelope["event_name"],
+                "event_id": outcome.envelope["id"], "success": result.success,
+                "exit_code": result.exit_code, "status_code": None,
+                "duration_ms": result.duration_ms, "attempts": outcome.attempts,
+            })
+        except Exception:
+            log.exception("could not emit hook_executed for hook %s", spec.id)
+
+
+def _log_fields(outcome: _Outcome) -> dict[str, Any]:
+    result = outcome.result
+    return {
+        "hook_type": "script", "hook_id": outcome.spec.id, "webhook_id": None,
+        "delivery_id": None, "event_name": outcome.envelope["event_name"],
+        "event_id": outcome.envelope.get("id"), "success": result.success,
+        "exit_code": result.exit_code, "status_code": None, "stdout": result.stdout or None,
+        "stderr": result.stderr or None, "response_excerpt": None, "error": result.error,
+        "attempts": outcome.attempts, "duration_ms": result.duration_ms,
+        "triggered_at": outcome.triggered_at,
+    }
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def init_hooks(app: Flask, services: Services) -> None:
     """Start the hook engine and subscribe it to the bus."""
+    settings = services.settings.current
+    engine = HookEngine(services.db, services.bus, Path(settings.data_dir) / "hooks",
+                        workers=settings.hook_workers, queue_size=settings.hook_queue_size)
+    engine.start()
+    services.components[COMPONENT_KEY] = engine
+    services.bus.subscribe(engine.dispatch)
+    services.on_shutdown("hook engine", engine.shutdown)

@@ -1,0 +1,622 @@
+"""Running one hook script (SPEC "Hook scripts"): path check, environment, process group.
+
+The environment and the stdin document are built by pure functions so they
+can be tested without Flask, a database or a process.  :func:`run_script`
+runs one script: argv without a shell, its own session/process group, a
+private temporary directory as cwd and HOME, stdin/stdout/stderr moved by one
+non-blocking selector loop (no helper threads that a stuck grandchild could
+leave behind), output kept up to 4096 characters per stream.
+
+Leftover processes: when a script exits normally but processes of its group
+are still running (``cmd &`` without ``wait``), they are terminated like on a
+timeout (TERM, then KILL after the grace period).  A hook run is bounded: what
+it started ends with it, and a background child can never pile up across
+thousands of runs.  A script that really wants a long-lived daemon must leave
+the group on purpose (``setsid``) and close its stdout/stderr; we stop
+reading pipes that such a daemon keeps open shortly after the script ended.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import queue
+import re
+import select
+import selectors
+import shutil
+import signal
+import stat
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+OUTPUT_LIMIT_CHARS = 4096
+VALUE_LIMIT_CHARS = 4096
+INLINE_DATA_LIMIT_BYTES = 64 * 1024
+KILL_GRACE_SECONDS = 5.0
+PIPE_DRAIN_SECONDS = 1.0
+DATA_FILE_NAME = "event_data.json"
+SCRATCH_PREFIX = "sublarr-hook-"
+READY_IDLE_SECONDS = 30.0
+_READ_CHUNK = 64 * 1024
+_POLL_SECONDS = 0.05
+_UNTIL_INTERVAL_SECONDS = 0.005
+_NOT_NAME_CHAR = re.compile(r"[^A-Z0-9_]")
+RESERVED_VARIABLES = frozenset({
+    "PATH", "HOME", "LANG", "SUBLARR_EVENT", "SUBLARR_EVENT_ID", "SUBLARR_EVENT_VERSION",
+    "SUBLARR_EVENT_TIMESTAMP", "SUBLARR_EVENT_DATA", "SUBLARR_EVENT_DATA_FILE",
+})
+
+
+# --------------------------------------------------------------------------- environment
+
+
+@dataclass(frozen=True)
+class ScriptEnvironment:
+    """The variables of one run, and the data file's text when ``data`` was too large."""
+
+    variables: dict[str, str]
+    data_file_text: str | None = None
+
+
+def compact_json(value: Any) -> str:
+    """JSON without spaces, non-ASCII kept readable."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def variable_name(key: str) -> str:
+    """``SUBLARR_`` + the key upper-cased, every char outside ``A-Z0-9_`` turned into ``_``."""
+    return "SUBLARR_" + _NOT_NAME_CHAR.sub("_", str(key).upper())
+
+
+def variable_value(value: Any) -> str:
+    """A payload value as text: strings as is, JSON literals for the rest, null as empty."""
+    if value is None:
+        text = ""
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = value
+    elif isinstance(value, float) and not math.isfinite(value):
+        text = str(value)
+    elif isinstance(value, (int, float)):
+        text = json.dumps(value)
+    else:
+        text = compact_json(value)
+    return safe_text(text)[:VALUE_LIMIT_CHARS]
+
+
+def safe_text(text: str) -> str:
+    """``text`` without NULs and encodable as UTF-8 (lone surrogates become ``?``)."""
+    text = text.replace("\0", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def build_environment(
+    envelope: Mapping[str, Any], *, path: str, home: str, data_file: str
+) -> ScriptEnvironment:
+    """The complete environment of a script run, built from scratch.
+
+    ``data_file`` is where the caller will write ``data`` when its JSON is
+    larger than 64 KiB.  A payload key whose variable name collides with an
+    envelope variable (``event_id`` → ``SUBLARR_EVENT_ID``) is left out: the
+    envelope variables keep their documented meaning, and the key is still in
+    ``SUBLARR_EVENT_DATA`` and on stdin.  When two keys map to one name the
+    first one wins.
+    """
+    data = envelope.get("data") or {}
+    variables = {
+        "PATH": safe_text(path),
+        "HOME": home,
+        "LANG": "C.UTF-8",
+        "SUBLARR_EVENT": safe_text(str(envelope.get("event_name", ""))),
+        "SUBLARR_EVENT_ID": safe_text(str(envelope.get("id", ""))),
+        "SUBLARR_EVENT_VERSION": str(envelope.get("version", "")),
+        "SUBLARR_EVENT_TIMESTAMP": safe_text(str(envelope.get("timestamp", ""))),
+    }
+    data_json = safe_text(compact_json(data))
+    data_file_text = None
+    if len(data_json.encode("utf-8")) > INLINE_DATA_LIMIT_BYTES:
+        variables["SUBLARR_EVENT_DATA_FILE"] = data_file
+        data_file_text = data_json
+    else:
+        variables["SUBLARR_EVENT_DATA"] = data_json
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            name = variable_name(key)
+            if name not in RESERVED_VARIABLES and name not in variables:
+                variables[name] = variable_value(value)
+    return ScriptEnvironment(variables, data_file_text)
+
+
+def stdin_document(envelope: Mapping[str, Any]) -> bytes:
+    """What the script reads on stdin: the envelope as compact UTF-8 JSON."""
+    return safe_text(compact_json(dict(envelope))).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- script path
+
+
+class ScriptPathError(ValueError):
+    """A script_path that does not name an executable regular file inside the hooks dir."""
+
+
+def resolve_script(script_path: str, hooks_dir: str | os.PathLike[str]) -> str:
+    """The real path of the script (symlinks resolved); raises :class:`ScriptPathError`.
+
+    A relative ``script_path`` is taken relative to ``hooks_dir``.
+    """
+    if not script_path or "\0" in script_path:
+        raise ScriptPathError("script_path must be a non-empty path without NUL characters")
+    try:
+        root, _ = _real_path_and_mode(os.fspath(hooks_dir))
+        real, mode = _real_path_and_mode(os.path.join(root, script_path))
+    except FileNotFoundError:
+        raise ScriptPathError(f"script_path {script_path!r} does not exist") from None
+    except (OSError, RuntimeError) as exc:
+        raise ScriptPathError(f"script_path {script_path!r} cannot be resolved: {exc}") from None
+    if not real.startswith(root.rstrip(os.sep) + os.sep):
+        raise ScriptPathError(
+            f"script_path {script_path!r} resolves to {real!r}, outside the hooks "
+            f"directory {root!r}; put the script (not a link leading out) in that directory")
+    if not stat.S_ISREG(mode):
+        raise ScriptPathError(f"script_path {script_path!r} is not a regular file")
+    if not os.access(real, os.X_OK):
+        raise ScriptPathError(
+            f"script_path {script_path!r} is not executable (chmod +x it and add a #! line)")
+    return real
+
+
+def _real_path_and_mode(path: str) -> tuple[str, int]:
+    """The symlink-free path of an existing file and its mode.
+
+    On Linux the kernel resolves the whole path at once (``O_PATH`` +
+    ``/proc/self/fd``): a fixed handful of syscalls instead of one ``lstat``
+    per component, which matters on a busy worker.
+    """
+    if hasattr(os, "O_PATH"):
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        try:
+            real = os.readlink(f"/proc/self/fd/{fd}")
+            if real.startswith("/"):
+                return real, os.fstat(fd).st_mode
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    real = os.path.realpath(path, strict=True)
+    return real, os.stat(real).st_mode
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True)
+class ScriptResult:
+    """What one run produced (SPEC: success, exit_code, stdout, stderr, duration_ms, error)."""
+
+    success: bool
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    duration_ms: int
+    error: str | None
+
+    @classmethod
+    def not_run(cls, error: str) -> ScriptResult:
+        return cls(False, None, "", "", 0, error)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def exit_error(exit_code: int) -> str | None:
+    """The error text for an exit status (``None`` for success)."""
+    if exit_code == 0:
+        return None
+    if exit_code < 0:
+        try:
+            return f"Killed by signal {signal.Signals(-exit_code).name}"
+        except ValueError:
+            return f"Killed by signal {-exit_code}"
+    return f"Exit code {exit_code}"
+
+
+# --------------------------------------------------------------------------- process groups
+
+
+class ProcessGroups:
+    """The process groups of running scripts, so shutdown can signal them all."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._groups: set[int] = set()
+
+    def add(self, pgid: int) -> None:
+        with self._lock:
+            self._groups.add(pgid)
+
+    def discard(self, pgid: int) -> None:
+        with self._lock:
+            self._groups.discard(pgid)
+
+    def signal_all(self, signum: int) -> int:
+        """Send ``signum`` to every running group; returns how many groups there were."""
+        with self._lock:
+            groups = list(self._groups)
+        for pgid in groups:
+            _signal_group(pgid, signum)
+        return len(groups)
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs (zombies do not count).
+
+    Zombies matter where PID 1 does not reap orphans (many containers): an
+    exited background child stays a zombie in the group forever.
+    """
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True
+    for entry in entries:
+        if entry.isdigit() and _live_member(entry, pgid):
+            return True
+    return False
+
+
+def _live_member(pid: str, pgid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return False
+    fields = raw[raw.rfind(b")") + 2:].split()
+    return len(fields) > 2 and fields[2] == str(pgid).encode() and fields[0] not in (b"Z", b"X")
+
+
+# --------------------------------------------------------------------------- pipes
+
+
+class _Capture:
+    """Keeps the first bytes of a stream; the rest is read and dropped."""
+
+    def __init__(self, limit_chars: int) -> None:
+        self._limit_chars = limit_chars
+        self._limit_bytes = limit_chars * 4  # a UTF-8 char is at most 4 bytes
+        self._kept = bytearray()
+
+    def feed(self, chunk: bytes) -> None:
+        room = self._limit_bytes - len(self._kept)
+        if room > 0:
+            self._kept += chunk[:room]
+
+    def text(self) -> str:
+        """The kept output; NULs become U+FFFD (PostgreSQL text cannot hold them)."""
+        return self._kept.decode("utf-8", "replace")[: self._limit_chars].replace("\0", "\ufffd")
+
+
+class _Pipes:
+    """Feeds stdin and drains stdout/stderr of one process without threads.
+
+    Non-blocking I/O on one selector: a script that never reads stdin or a
+    grandchild that keeps a pipe open cannot block the worker.
+    """
+
+    def __init__(self, proc: subprocess.Popen, stdin_data: bytes) -> None:
+        self.stdout = _Capture(OUTPUT_LIMIT_CHARS)
+        self.stderr = _Capture(OUTPUT_LIMIT_CHARS)
+        self._proc = proc
+        self._selector = _new_selector()
+        self._stdin = memoryview(stdin_data)
+        for stream, capture in ((proc.stdout, self.stdout), (proc.stderr, self.stderr)):
+            self._selector.register(stream.fileno(), selectors.EVENT_READ, capture)
+        stdin_fd = proc.stdin.fileno()
+        os.set_blocking(stdin_fd, False)
+        self._selector.register(stdin_fd, selectors.EVENT_WRITE, None)
+        self._write(stdin_fd)  # usually all of it fits in the pipe at once
+
+    @property
+    def open(self) -> bool:
+        return bool(self._selector.get_map())
+
+    def run(self, deadline: float, until: Callable[[], bool] = lambda: False) -> None:
+        """Move data until every pipe is closed, ``until()`` holds or ``deadline`` passes.
+
+        ``until`` is asked at most every few milliseconds, not once per chunk:
+        a flooding script would otherwise make it the hot loop.
+        """
+        next_check = time.monotonic() + _UNTIL_INTERVAL_SECONDS  # callers just checked
+        while self.open:
+            now = time.monotonic()
+            if now >= next_check:
+                if until():
+                    return
+                next_check = now + _UNTIL_INTERVAL_SECONDS
+            remaining = deadline - now
+            if remaining <= 0:
+                return
+            for key, _events in self._selector.select(min(remaining, _POLL_SECONDS)):
+                if key.data is None:
+                    self._write(key.fd)
+                else:
+                    self._read(key.fd, key.data)
+
+    def _write(self, fd: int) -> None:
+        if not self._stdin:
+            self._close(fd)
+            return
+        try:
+            written = os.write(fd, self._stdin[:_READ_CHUNK])
+        except BlockingIOError:
+            return
+        except OSError:  # BrokenPipe: the script does not want (more of) stdin
+            written = len(self._stdin)
+        self._stdin = self._stdin[written:]
+        if not self._stdin:
+            self._close(fd)
+
+    def _read(self, fd: int, capture: _Capture) -> None:
+        try:
+            chunk = os.read(fd, _READ_CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if chunk:
+            capture.feed(chunk)
+        else:
+            self._close(fd)
+
+    def _close(self, fd: int) -> None:
+        if fd in self._selector.get_map():
+            self._selector.unregister(fd)
+        for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
+            if stream is not None and not stream.closed and stream.fileno() == fd:
+                stream.close()
+
+    def close(self) -> None:
+        for fd in list(self._selector.get_map()):
+            self._close(fd)
+        self._selector.close()
+
+
+def _new_selector() -> selectors.BaseSelector:
+    # poll(2) needs no extra descriptor per run, unlike epoll; three fds are its sweet spot.
+    return selectors.PollSelector() if hasattr(selectors, "PollSelector") \
+        else selectors.DefaultSelector()
+
+
+# --------------------------------------------------------------------------- private dirs
+
+
+class ScratchDirs:
+    """Private per-run directories (cwd and HOME), never reused.
+
+    Unstarted, ``take`` creates and ``give_back`` removes in the caller's
+    thread.  Started, one thread removes used directories behind the workers
+    and, while scripts are running, keeps a few fresh ones ready: mkdir/rmdir
+    cost milliseconds on some disks, and a worker should spend its time
+    running scripts.  After READY_IDLE_SECONDS without a run the ready ones
+    are removed, so nothing lingers in the temp dir of an idle or hook-less
+    app; one that vanished meanwhile (a temp cleaner) is never handed out.
+    A removal backlog past ``max_backlog`` is removed by the caller itself.
+    """
+
+    def __init__(self, ready: int = 4, max_backlog: int = 256,
+                 idle_seconds: float = READY_IDLE_SECONDS) -> None:
+        self._ready: queue.Queue[str] = queue.Queue(maxsize=ready)
+        self._idle_seconds = idle_seconds
+        self._used: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._busy = threading.Event()  # set by take(): only then keep dirs ready
+        self._max_backlog = max_backlog
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._tend, name="hook-scratch", daemon=True)
+        self._thread.start()
+
+    def take(self) -> str:
+        self._busy.set()
+        while True:
+            try:
+                path = self._ready.get_nowait()
+            except queue.Empty:
+                return tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
+            if os.path.isdir(path):
+                return path
+
+    def give_back(self, path: str) -> None:
+        if self._thread is None or self._used.qsize() >= self._max_backlog:
+            _remove_dir(path)
+        else:
+            self._used.put(path)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Remove every used and ready directory (bounded wait)."""
+        if self._thread is not None:
+            self._used.put(None)
+            self._thread.join(timeout)
+            self._thread = None
+        self._drop_ready()
+
+    def _tend(self) -> None:
+        while True:
+            idle = self._ready.full() or not self._busy.is_set()
+            try:
+                path = self._used.get(block=idle, timeout=self._idle_seconds if idle else None)
+            except queue.Empty:
+                if idle:  # no run for a while
+                    self._busy.clear()
+                    self._drop_ready()
+                else:
+                    self._make_one()
+                continue
+            if path is None:
+                return
+            _remove_dir(path)
+
+    def _make_one(self) -> None:
+        path = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
+        try:
+            self._ready.put_nowait(path)
+        except queue.Full:
+            _remove_dir(path)
+
+    def _drop_ready(self) -> None:
+        while True:
+            try:
+                _remove_dir(self._ready.get_nowait())
+            except queue.Empty:
+                return
+
+
+def _remove_dir(path: str) -> None:
+    """Remove a private dir; most are empty, and one rmdir beats a tree walk."""
+    try:
+        os.rmdir(path)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_script(
+    script: str | os.PathLike[str],
+    envelope: Mapping[str, Any],
+    timeout_seconds: float,
+    *,
+    path_env: str,
+    groups: ProcessGroups | None = None,
+    scratch: ScratchDirs | None = None,
+    kill_grace: float = KILL_GRACE_SECONDS,
+) -> ScriptResult:
+    """Run ``script`` for ``envelope`` per SPEC and return what happened (never raises)."""
+    started = time.monotonic()
+    scratch = scratch or ScratchDirs()
+    workdir = scratch.take()
+    try:
+        env = build_environment(envelope, path=path_env, home=workdir,
+                                data_file=os.path.join(workdir, DATA_FILE_NAME))
+        if env.data_file_text is not None:
+            Path(workdir, DATA_FILE_NAME).write_text(env.data_file_text, encoding="utf-8")
+        try:
+            proc = subprocess.Popen(
+                [str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, cwd=workdir, env=env.variables,
+                start_new_session=True, close_fds=True)
+        except OSError as exc:
+            return ScriptResult(False, None, "", "", _ms_since(started),
+                                f"Could not start the script: {exc.strerror or exc}")
+        if groups is not None:
+            groups.add(proc.pid)
+        try:
+            return _supervise(proc, stdin_document(envelope), started, timeout_seconds, kill_grace)
+        finally:
+            if groups is not None:
+                groups.discard(proc.pid)
+    finally:
+        scratch.give_back(workdir)
+
+
+def _supervise(proc: subprocess.Popen, stdin_data: bytes, started: float,
+               timeout_seconds: float, kill_grace: float) -> ScriptResult:
+    pipes = _Pipes(proc, stdin_data)
+    deadline = started + timeout_seconds
+    try:
+        pipes.run(deadline, until=lambda: proc.poll() is not None)
+        timed_out = not _wait(proc, deadline)
+        _end_group(proc, pipes, kill_grace)
+        pipes.run(time.monotonic() + PIPE_DRAIN_SECONDS)
+    finally:
+        pipes.close()
+    _wait(proc, time.monotonic() + kill_grace)
+    stdout, stderr = pipes.stdout.text(), pipes.stderr.text()
+    duration = _ms_since(started)
+    if timed_out:
+        return ScriptResult(False, None, stdout, stderr, duration,
+                            f"Timeout after {_seconds_text(timeout_seconds)}s")
+    code = proc.returncode
+    return ScriptResult(code == 0, code, stdout, stderr, duration,
+                        None if code is None else exit_error(code))
+
+
+def _end_group(proc: subprocess.Popen, pipes: _Pipes, grace: float) -> None:
+    """TERM whatever still runs in the script's group, KILL it after ``grace`` seconds."""
+    pgid = proc.pid
+
+    def gone() -> bool:
+        proc.poll()
+        return not group_alive(pgid)
+
+    if gone():
+        return
+    _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while not gone() and time.monotonic() < deadline:
+        if pipes.open:
+            pipes.run(deadline, until=gone)
+        else:
+            time.sleep(_POLL_SECONDS)
+    if not gone():
+        _signal_group(pgid, signal.SIGKILL)
+
+
+def _wait(proc: subprocess.Popen, deadline: float) -> bool:
+    """Reap ``proc`` before ``deadline``; True when it has exited."""
+    if proc.poll() is not None:
+        return True
+    _block_until_exit(proc.pid, deadline)
+    try:
+        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        return True
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def _block_until_exit(pid: int, deadline: float) -> None:
+    """Sleep until ``pid`` exits or ``deadline`` (a pidfd wakes us at once; Linux >= 5.3).
+
+    Without it ``Popen.wait(timeout=...)`` polls with growing sleeps, which
+    adds milliseconds to every short script.
+    """
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return
+    try:
+        select.select([pidfd], [], [], max(0.0, deadline - time.monotonic()))
+    finally:
+        os.close(pidfd)
+
+
+def _ms_since(started: float) -> int:
+    return max(0, int((time.monotonic() - started) * 1000))
+
+
+def _seconds_text(seconds: float) -> str:
+    return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
