@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sublarr.events.hook_runner import (
+from sublarr.events.hook_env import (
     INLINE_DATA_LIMIT_BYTES,
     VALUE_LIMIT_CHARS,
     build_environment,

@@ -292,7 +292,7 @@ def test_own_environment_does_not_leak(hooks_dir, tmp_path, monkeypatch):
 
 
 def test_started_scratch_dirs_are_fresh_private_and_removed(tmp_path, monkeypatch):
-    from sublarr.events.hook_runner import ScratchDirs
+    from sublarr.events.hook_scratch import ScratchDirs
 
     temp_root = tmp_path / "temp"
     temp_root.mkdir()
@@ -323,7 +323,7 @@ def test_started_scratch_dirs_are_fresh_private_and_removed(tmp_path, monkeypatc
 
 
 def test_ready_scratch_dirs_are_dropped_when_idle(tmp_path, monkeypatch):
-    from sublarr.events.hook_runner import ScratchDirs
+    from sublarr.events.hook_scratch import ScratchDirs
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     scratch = ScratchDirs(ready=3, idle_seconds=1.0)

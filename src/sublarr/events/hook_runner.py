@@ -18,130 +18,28 @@ reading pipes that such a daemon keeps open shortly after the script ended.
 
 from __future__ import annotations
 
-import json
-import math
 import os
-import queue
-import re
 import select
 import selectors
-import shutil
 import signal
 import stat
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from sublarr.events.hook_env import build_environment, stdin_document
+from sublarr.events.hook_scratch import ScratchDirs
+
 OUTPUT_LIMIT_CHARS = 4096
-VALUE_LIMIT_CHARS = 4096
-INLINE_DATA_LIMIT_BYTES = 64 * 1024
 KILL_GRACE_SECONDS = 5.0
 PIPE_DRAIN_SECONDS = 1.0
 DATA_FILE_NAME = "event_data.json"
-SCRATCH_PREFIX = "sublarr-hook-"
-READY_IDLE_SECONDS = 30.0
 _READ_CHUNK = 64 * 1024
 _POLL_SECONDS = 0.05
 _UNTIL_INTERVAL_SECONDS = 0.005
-_NOT_NAME_CHAR = re.compile(r"[^A-Z0-9_]")
-RESERVED_VARIABLES = frozenset({
-    "PATH", "HOME", "LANG", "SUBLARR_EVENT", "SUBLARR_EVENT_ID", "SUBLARR_EVENT_VERSION",
-    "SUBLARR_EVENT_TIMESTAMP", "SUBLARR_EVENT_DATA", "SUBLARR_EVENT_DATA_FILE",
-})
-
-
-# --------------------------------------------------------------------------- environment
-
-
-@dataclass(frozen=True)
-class ScriptEnvironment:
-    """The variables of one run, and the data file's text when ``data`` was too large."""
-
-    variables: dict[str, str]
-    data_file_text: str | None = None
-
-
-def compact_json(value: Any) -> str:
-    """JSON without spaces, non-ASCII kept readable."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def variable_name(key: str) -> str:
-    """``SUBLARR_`` + the key upper-cased, every char outside ``A-Z0-9_`` turned into ``_``."""
-    return "SUBLARR_" + _NOT_NAME_CHAR.sub("_", str(key).upper())
-
-
-def variable_value(value: Any) -> str:
-    """A payload value as text: strings as is, JSON literals for the rest, null as empty."""
-    if value is None:
-        text = ""
-    elif isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, str):
-        text = value
-    elif isinstance(value, float) and not math.isfinite(value):
-        text = str(value)
-    elif isinstance(value, (int, float)):
-        text = json.dumps(value)
-    else:
-        text = compact_json(value)
-    return safe_text(text)[:VALUE_LIMIT_CHARS]
-
-
-def safe_text(text: str) -> str:
-    """``text`` without NULs and encodable as UTF-8 (lone surrogates become ``?``)."""
-    text = text.replace("\0", "")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
-
-
-def build_environment(
-    envelope: Mapping[str, Any], *, path: str, home: str, data_file: str
-) -> ScriptEnvironment:
-    """The complete environment of a script run, built from scratch.
-
-    ``data_file`` is where the caller will write ``data`` when its JSON is
-    larger than 64 KiB.  A payload key whose variable name collides with an
-    envelope variable (``event_id`` → ``SUBLARR_EVENT_ID``) is left out: the
-    envelope variables keep their documented meaning, and the key is still in
-    ``SUBLARR_EVENT_DATA`` and on stdin.  When two keys map to one name the
-    first one wins.
-    """
-    data = envelope.get("data") or {}
-    variables = {
-        "PATH": safe_text(path),
-        "HOME": home,
-        "LANG": "C.UTF-8",
-        "SUBLARR_EVENT": safe_text(str(envelope.get("event_name", ""))),
-        "SUBLARR_EVENT_ID": safe_text(str(envelope.get("id", ""))),
-        "SUBLARR_EVENT_VERSION": str(envelope.get("version", "")),
-        "SUBLARR_EVENT_TIMESTAMP": safe_text(str(envelope.get("timestamp", ""))),
-    }
-    data_json = safe_text(compact_json(data))
-    data_file_text = None
-    if len(data_json.encode("utf-8")) > INLINE_DATA_LIMIT_BYTES:
-        variables["SUBLARR_EVENT_DATA_FILE"] = data_file
-        data_file_text = data_json
-    else:
-        variables["SUBLARR_EVENT_DATA"] = data_json
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            name = variable_name(key)
-            if name not in RESERVED_VARIABLES and name not in variables:
-                variables[name] = variable_value(value)
-    return ScriptEnvironment(variables, data_file_text)
-
-
-def stdin_document(envelope: Mapping[str, Any]) -> bytes:
-    """What the script reads on stdin: the envelope as compact UTF-8 JSON."""
-    return safe_text(compact_json(dict(envelope))).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- script path
@@ -408,98 +306,6 @@ def _new_selector() -> selectors.BaseSelector:
     # poll(2) needs no extra descriptor per run, unlike epoll; three fds are its sweet spot.
     return selectors.PollSelector() if hasattr(selectors, "PollSelector") \
         else selectors.DefaultSelector()
-
-
-# --------------------------------------------------------------------------- private dirs
-
-
-class ScratchDirs:
-    """Private per-run directories (cwd and HOME), never reused.
-
-    Unstarted, ``take`` creates and ``give_back`` removes in the caller's
-    thread.  Started, one thread removes used directories behind the workers
-    and, while scripts are running, keeps a few fresh ones ready: mkdir/rmdir
-    cost milliseconds on some disks, and a worker should spend its time
-    running scripts.  After READY_IDLE_SECONDS without a run the ready ones
-    are removed, so nothing lingers in the temp dir of an idle or hook-less
-    app; one that vanished meanwhile (a temp cleaner) is never handed out.
-    A removal backlog past ``max_backlog`` is removed by the caller itself.
-    """
-
-    def __init__(self, ready: int = 4, max_backlog: int = 256,
-                 idle_seconds: float = READY_IDLE_SECONDS) -> None:
-        self._ready: queue.Queue[str] = queue.Queue(maxsize=ready)
-        self._idle_seconds = idle_seconds
-        self._used: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self._busy = threading.Event()  # set by take(): only then keep dirs ready
-        self._max_backlog = max_backlog
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._tend, name="hook-scratch", daemon=True)
-        self._thread.start()
-
-    def take(self) -> str:
-        self._busy.set()
-        while True:
-            try:
-                path = self._ready.get_nowait()
-            except queue.Empty:
-                return tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
-            if os.path.isdir(path):
-                return path
-
-    def give_back(self, path: str) -> None:
-        if self._thread is None or self._used.qsize() >= self._max_backlog:
-            _remove_dir(path)
-        else:
-            self._used.put(path)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Remove every used and ready directory (bounded wait)."""
-        if self._thread is not None:
-            self._used.put(None)
-            self._thread.join(timeout)
-            self._thread = None
-        self._drop_ready()
-
-    def _tend(self) -> None:
-        while True:
-            idle = self._ready.full() or not self._busy.is_set()
-            try:
-                path = self._used.get(block=idle, timeout=self._idle_seconds if idle else None)
-            except queue.Empty:
-                if idle:  # no run for a while
-                    self._busy.clear()
-                    self._drop_ready()
-                else:
-                    self._make_one()
-                continue
-            if path is None:
-                return
-            _remove_dir(path)
-
-    def _make_one(self) -> None:
-        path = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
-        try:
-            self._ready.put_nowait(path)
-        except queue.Full:
-            _remove_dir(path)
-
-    def _drop_ready(self) -> None:
-        while True:
-            try:
-                _remove_dir(self._ready.get_nowait())
-            except queue.Empty:
-                return
-
-
-def _remove_dir(path: str) -> None:
-    """Remove a private dir; most are empty, and one rmdir beats a tree walk."""
-    try:
-        os.rmdir(path)
-    except OSError:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- running

@@ -32,12 +32,12 @@ from sublarr.events.catalog import CATALOG, WILDCARD
 from sublarr.events.hook_runner import (
     KILL_GRACE_SECONDS,
     ProcessGroups,
-    ScratchDirs,
     ScriptPathError,
     ScriptResult,
     resolve_script,
     run_script,
 )
+from sublarr.events.hook_scratch import ScratchDirs
 from sublarr.services import Services
 
 log = logging.getLogger(__name__)
