@@ -161,3 +161,16 @@ def test_metrics_counts_events_and_requests(client):
     text = client.raw.get("/metrics").get_data(as_text=True)
     assert 'sublarr_events_emitted_total{event="config_updated"} 1.0' in text
     assert "sublarr_http_requests_total" in text
+
+
+def test_validation_errors_never_echo_the_submitted_value(client, caplog):
+    resp = client.put("/api/v1/config", json={"hook_workers": "hunter2-secret-value"})
+    assert resp.status_code == 422
+    assert "hunter2-secret-value" not in resp.get_data(as_text=True)
+    assert "hunter2-secret-value" not in caplog.text
+
+
+def test_failed_auth_never_logs_the_offered_key(client, caplog):
+    client.raw.get("/api/v1/config?apikey=offered-key-xyz")
+    client.raw.get("/api/v1/config", headers={"X-Api-Key": "offered-key-xyz"})
+    assert "offered-key-xyz" not in caplog.text
