@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,6 @@ from sublarr.whisper.srt import (
     build_srt,
     format_timestamp,
     subtitle_path_for,
-    write_atomically,
 )
 
 
@@ -58,23 +56,6 @@ def test_srt_numbers_cues_and_skips_empty_text():
 def test_subtitle_goes_beside_the_media_with_the_language():
     assert subtitle_path_for("/m/Paprika (2006).mkv", "ja") == Path("/m/Paprika (2006).ja.srt")
     assert subtitle_path_for("/m/Show.S01E01.mp4", None) == Path("/m/Show.S01E01.und.srt")
-
-
-def test_atomic_write_replaces_the_file_readable_by_others(tmp_path):
-    target = tmp_path / "a.en.srt"
-    target.write_text("old")
-    write_atomically(target, "new text")
-    assert target.read_text() == "new text"
-    assert stat.S_IMODE(os.stat(target).st_mode) == 0o644
-    assert [p.name for p in tmp_path.iterdir()] == ["a.en.srt"]
-
-
-def test_atomic_write_leaves_no_temp_file_when_it_fails(tmp_path):
-    target = tmp_path / "taken.en.srt"
-    target.mkdir()  # os.replace cannot put a file over a directory
-    with pytest.raises(OSError):
-        write_atomically(target, "text")
-    assert [p.name for p in tmp_path.iterdir()] == ["taken.en.srt"]
 
 
 def test_probe_output_counts_audio_streams():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 SAVED_FORMATS = ("ass", "ssa", "srt", "vtt")
@@ -34,18 +32,3 @@ def existing_subtitles(media_path: str | Path, language: str, *, hearing_impaire
                                           forced=forced) if p.is_file()]
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same directory and ``os.replace`` (never a half file)."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise

@@ -22,7 +22,8 @@ from sublarr.providers.errors import ProviderError, SubtitleFileError
 from sublarr.providers.media_hash import movie_hash
 from sublarr.providers.pool import PoolResult, ProviderPool
 from sublarr.providers.ranking import Ranker, ScoredCandidate
-from sublarr.providers.saving import existing_subtitles, subtitle_path_for, write_atomically
+from sublarr.files import write_atomically
+from sublarr.providers.saving import existing_subtitles, subtitle_path_for
 from sublarr.providers.subtitle_text import SubtitleFile, subtitle_from_download
 from sublarr.wanted.search import SearchRequest, SearchResult
 

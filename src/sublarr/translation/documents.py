@@ -12,15 +12,14 @@ temporary file next to the destination and moved into place atomically.
 from __future__ import annotations
 
 import codecs
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Protocol, TextIO
 
 import pysubs2
 
+from sublarr.files import atomic_writer
 from sublarr.translation.lines import LineFilter
 
 SUBTITLE_EXTENSIONS = (".ass", ".ssa", ".srt", ".vtt")
@@ -250,21 +249,9 @@ class PysubsDocument:
 
 
 def write_atomically(destination: Path, encoding: str, produce: Callable[[TextIO], None]) -> None:
-    """Write through a temporary file in the same directory, then ``os.replace`` it in."""
-    fd, temp_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp",
-                                     dir=destination.parent)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
-            produce(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp_name, destination)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except FileNotFoundError:
-            pass
-        raise
+    """Stream the output through :func:`sublarr.files.atomic_writer` (original newlines kept)."""
+    with atomic_writer(destination, "w", encoding=encoding, newline="") as out:
+        produce(out)
 
 
 def output_path(source: Path, source_language: str, target_language: str) -> Path:

@@ -15,7 +15,8 @@ from sublarr.whisper.media import check_audio_track, extract_audio, probe
 from sublarr.whisper.process import ShouldStop
 from sublarr.whisper.remote import RemoteBackend
 from sublarr.whisper.settings import WhisperSettings
-from sublarr.whisper.srt import Transcript, subtitle_path_for, write_atomically
+from sublarr.files import write_atomically
+from sublarr.whisper.srt import Transcript, subtitle_path_for
 
 
 class Backend(Protocol):
@@ -90,7 +91,7 @@ class JobRunner:
         control.raise_if_stopped()  # the last moment a cancel can still prevent the file
         control.report("writing", 1.0)
         try:
-            write_atomically(target, transcript.srt_text)
+            write_atomically(target, transcript.srt_text.encode("utf-8"))
         except OSError as exc:
             raise TranscriptionError(
                 f"cannot write the subtitle {target}: {exc.strerror or exc}") from exc

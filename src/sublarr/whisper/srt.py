@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -57,23 +55,3 @@ def subtitle_path_for(media_path: str | Path, language: str | None) -> Path:
     return media.with_name(f"{media.stem}.{language or UNKNOWN_LANGUAGE}.srt")
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` so readers see either the old file or the whole new one.
-
-    The temporary file lives in the same directory (``os.replace`` must not
-    cross file systems) and is removed if anything fails.
-    """
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp makes 0600; media servers must read it
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise

@@ -1,0 +1,44 @@
+"""Writing files next to the user's media: atomically and readable by media servers."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+# mkstemp creates 0600 files; Jellyfin/Plex/Sonarr often run as another user.
+PUBLISHED_MODE = 0o644
+
+
+@contextmanager
+def atomic_writer(path: Path, mode: str = "wb", *, encoding: str | None = None,
+                  newline: str | None = None) -> Iterator[IO]:
+    """A handle to a temp file beside ``path`` that replaces ``path`` on success.
+
+    Readers see either the old file or the whole new one; on any error the
+    temp file is removed and ``path`` is untouched.  The temp file lives in the
+    same directory because ``os.replace`` must not cross file systems.
+    """
+    path = Path(path)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        os.fchmod(fd, PUBLISHED_MODE)
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (see :func:`atomic_writer`)."""
+    with atomic_writer(path, "wb") as handle:
+        handle.write(data)

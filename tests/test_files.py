@@ -1,0 +1,34 @@
+"""Atomic, readable writes of files next to the media."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from sublarr.files import atomic_writer, write_atomically
+
+
+def test_atomic_write_replaces_the_file_readable_by_others(tmp_path):
+    target = tmp_path / "a.en.srt"
+    target.write_text("old")
+    write_atomically(target, b"new text")
+    assert target.read_text() == "new text"
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["a.en.srt"]
+
+
+def test_atomic_write_leaves_no_temp_file_when_it_fails(tmp_path):
+    target = tmp_path / "taken.en.srt"
+    target.mkdir()  # os.replace cannot put a file over a directory
+    with pytest.raises(OSError):
+        write_atomically(target, b"text")
+    assert [p.name for p in tmp_path.iterdir()] == ["taken.en.srt"]
+
+
+def test_text_writer_keeps_newlines_as_given(tmp_path):
+    target = tmp_path / "x.de.ass"
+    with atomic_writer(target, "w", encoding="utf-8", newline="") as out:
+        out.write("a\r\nb\n")
+    assert target.read_bytes() == b"a\r\nb\n"
