@@ -35,6 +35,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI hook
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
+    # Checkpoints run on a background thread (Database.checkpoint, started by
+    # the webhook dispatcher), never inside a producer's commit.
+    cur.execute("PRAGMA wal_autocheckpoint=0")
     cur.close()
 
 
@@ -82,6 +85,12 @@ class Database:
     def upgrade(self) -> None:
         """Apply every pending Alembic migration."""
         upgrade_database(self.engine)
+
+    def checkpoint(self) -> None:
+        """Copy WAL pages into the SQLite file without blocking writers (no-op elsewhere)."""
+        if self.dialect == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     def close(self) -> None:
         self.engine.dispose()

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -85,9 +86,11 @@ class WebhookDelivery(Base):
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
-        Index("ix_webhook_deliveries_webhook_status", "webhook_id", "status"),
-        Index("ix_webhook_deliveries_completed", "completed_at"),
+        # Only pending rows are indexed (migration 0002): the producer's inserts
+        # stay cheap and the claim query reads one webhook's due rows.
+        Index("ix_webhook_deliveries_claim", "webhook_id", "next_attempt_at",
+              sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

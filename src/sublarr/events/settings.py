@@ -28,7 +28,12 @@ class EventSettings(BaseModel):
     )
     hook_log_retention_days: int = Field(30, ge=1, le=3650)
     hook_log_retention_count: int = Field(10_000, ge=100, le=10_000_000)
-    outbox_retention_days: int = Field(7, ge=1, le=3650)
+    outbox_retention_days: int = Field(
+        7, ge=1, le=3650, description="Finished webhook deliveries are kept this long (redelivery)"
+    )
+    outbox_retention_count: int = Field(
+        100_000, ge=100, le=10_000_000, description="Finished webhook deliveries kept at most"
+    )
     strict_event_validation: bool = Field(
         False, description="Raise on an event payload that breaks its schema (tests)"
     )

@@ -1,11 +1,153 @@
-"""Webhook dispatcher: claims due outbox rows, signs, sends, schedules retries."""
+"""Outgoing webhooks: the outbox writer on the bus, the dispatcher, test sends.
+
+``bus.emit`` stores one outbox row per matching enabled webhook before it
+returns (the producer never makes an HTTP call); the
+:class:`~sublarr.events.dispatcher.Dispatcher` delivers them.  Everything
+long-lived is kept in ``services.components["webhooks"]``.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
 
+from flask import Flask
+from prometheus_client import Counter, Gauge
+from sqlalchemy.exc import SQLAlchemyError
+
+from sublarr.config import Settings
+from sublarr.db import hook_log
+from sublarr.db.base import utcnow
+from sublarr.events.bus import Envelope, build_envelope, new_event_id
+from sublarr.events.catalog import CATALOG
+from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt, encode_envelope
+from sublarr.events.dispatcher import Dispatcher
+from sublarr.events.maintenance import Maintenance
+from sublarr.events.outbox import PENDING, Outbox, new_delivery_id
+from sublarr.events.recorder import Recorder
+from sublarr.events.subscriptions import SubscriptionRegistry
 from sublarr.services import Services
+
+log = logging.getLogger(__name__)
+
+COMPONENT_KEY = "webhooks"
+TEST_MESSAGE = "Test event from Sublarr"
+
+
+class OutboxWriter:
+    """The bus receiver: one pending row per matching webhook, stored synchronously."""
+
+    def __init__(self, outbox: Outbox, registry: SubscriptionRegistry, dispatcher: Dispatcher,
+                 settings: Callable[[], Settings]) -> None:
+        self._outbox = outbox
+        self._registry = registry
+        self._dispatcher = dispatcher
+        self._settings = settings
+
+    def __call__(self, envelope: Envelope) -> None:
+        targets = self._registry.current.targets_for(envelope["event_name"])
+        if not targets:
+            return
+        now = utcnow()
+        lease = self._settings().webhook_lease_seconds
+        mine = self._dispatcher.reserve(wid for wid, _ in targets)
+        rows = self._outbox.build_rows(envelope["id"], envelope["event_name"],
+                                       encode_envelope(envelope), targets, now, mine, lease)
+        try:
+            self._outbox.insert_rows(rows)
+        except SQLAlchemyError:
+            # Typically an emit inside the producer's own open SQLite write
+            # transaction.  Keep the rows and store them from the dispatcher.
+            log.exception("outbox write failed for %s; storing it in the background",
+                          envelope["id"])
+            self._dispatcher.defer_rows(Outbox.without_leases(rows))
+            return
+        if mine:
+            self._dispatcher.adopt(self._outbox.leased_rows(rows, now, lease))
+        others = [wid for wid, _ in targets if wid not in mine]
+        if others:
+            self._dispatcher.notify(others)
+
+
+@dataclass
+class Webhooks:
+    """The webhook subsystem of one app (``services.components["webhooks"]``)."""
+
+    outbox: Outbox
+    registry: SubscriptionRegistry
+    dispatcher: Dispatcher
+    sender: HttpSender
+    maintenance: Maintenance
+    settings: Callable[[], Settings]
+
+    def changed(self) -> None:
+        """A webhook was created, edited or deleted in this process."""
+        self.dispatcher.webhooks_changed()
+
+    def send_test(self, endpoint: Endpoint) -> tuple[AttemptResult, str]:
+        """POST a ``test`` event to one webhook now: no outbox, no retry; logged."""
+        envelope = build_envelope(CATALOG["test"], {"message": TEST_MESSAGE},
+                                  datetime.now(timezone.utc), new_event_id())
+        delivery_id = new_delivery_id()
+        body = encode_envelope(envelope).encode("utf-8")
+        result = attempt(self.sender, endpoint, delivery_id, "test", envelope["id"], body)
+        with self.outbox.write_session() as session:
+            hook_log.add_entry(
+                session, hook_type="webhook", webhook_id=endpoint.webhook_id,
+                delivery_id=delivery_id, event_name="test", event_id=envelope["id"],
+                success=result.success, status_code=result.status_code,
+                response_excerpt=result.excerpt, error=result.error, attempts=1,
+                duration_ms=result.duration_ms)
+        return result, delivery_id
+
+    def redeliver(self, delivery_id: str, endpoint: Endpoint) -> str | None:
+        """Queue a stored delivery again (same event id, so the same ``webhook-id``)."""
+        new_id = self.outbox.redeliver(delivery_id, endpoint.max_attempts)
+        if new_id is not None:
+            self.dispatcher.notify([endpoint.webhook_id])
+        return new_id
+
+
+def build_webhooks(services: Services) -> Webhooks:
+    settings: Callable[[], Settings] = lambda: services.settings.current  # noqa: E731
+    outbox = Outbox(services.db)
+    registry = SubscriptionRegistry(services.db)
+    registry.reload()
+    current = settings()
+    sender = HttpSender(max_connections=current.webhook_workers)
+    recorder = Recorder(outbox, services.bus, services.progress, settings,
+                        _delivery_metrics(services, outbox))
+    dispatcher = Dispatcher(outbox, registry, recorder, settings, sender)
+    maintenance = Maintenance(services.db, outbox, settings)
+    return Webhooks(outbox, registry, dispatcher, sender, maintenance, settings)
+
+
+def _delivery_metrics(services: Services, outbox: Outbox) -> Callable[[bool], None]:
+    """Prometheus: final outcomes by result, and the pending backlog (read at scrape time)."""
+    finished = Counter("sublarr_webhook_deliveries_total",
+                       "Finished webhook deliveries, by outcome", ["outcome"],
+                       registry=services.metrics.registry)
+    pending = Gauge("sublarr_webhook_deliveries_pending",
+                    "Webhook deliveries waiting in the outbox (all processes)",
+                    registry=services.metrics.registry)
+    pending.set_function(lambda: outbox.count(status=PENDING))
+    delivered, failed = finished.labels(outcome="delivered"), finished.labels(outcome="failed")
+    return lambda success: (delivered if success else failed).inc()
 
 
 def init_webhooks(app: Flask, services: Services) -> None:
     """Subscribe the outbox to the bus and start the dispatcher."""
+    webhooks = build_webhooks(services)
+    services.components[COMPONENT_KEY] = webhooks
+    services.bus.subscribe(OutboxWriter(webhooks.outbox, webhooks.registry, webhooks.dispatcher,
+                                        webhooks.settings))
+    webhooks.dispatcher.start()
+    webhooks.maintenance.start()
+    services.on_shutdown("webhook maintenance", webhooks.maintenance.stop)
+    services.on_shutdown("webhook dispatcher", webhooks.dispatcher.stop)
+
+
+def webhooks_of(services: Services) -> Webhooks:
+    return services.components[COMPONENT_KEY]

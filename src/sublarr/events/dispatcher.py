@@ -1,0 +1,377 @@
+"""The webhook dispatcher: claims due outbox rows and hands them to sender threads.
+
+One scheduler thread leases small batches per webhook into local buffers and
+starts a send only while the webhook has fewer than
+``webhook_max_in_flight_per_endpoint`` in flight, and (for webhooks whose
+last attempt failed) while the failing ones together hold at most half of the
+workers — so a slow or dead endpoint never occupies every worker.  Workers
+POST and pass results to the :class:`~sublarr.events.recorder.Recorder`,
+which stores them in batches.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable, Iterable
+
+from sqlalchemy.exc import IntegrityError
+
+from sublarr.config import Settings
+from sublarr.db.base import utcnow
+from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt
+from sublarr.events.outbox import Claimed, NewRow, Outbox, owner_is_dead_here
+from sublarr.events.recorder import Recorder
+from sublarr.events.subscriptions import SubscriptionRegistry
+
+log = logging.getLogger(__name__)
+
+PREFETCH_FACTOR = 8          # buffered rows per in-flight slot for a healthy webhook
+LEASE_MARGIN_SECONDS = 5.0   # a send must finish this long before its lease runs out
+RELOAD_EVERY_SECONDS = 5.0   # re-read webhook configs (another process may edit them)
+STOP_GRACE_SECONDS = 5.0
+FOLLOW_LIMIT = 16            # rows a worker sends for one webhook before yielding
+
+
+@dataclass(frozen=True)
+class Job:
+    claimed: Claimed
+    endpoint: Endpoint
+
+
+class Dispatcher:
+    """Owns the scheduler, the sender workers and the recorder of one process."""
+
+    def __init__(self, outbox: Outbox, registry: SubscriptionRegistry, recorder: Recorder,
+                 settings: Callable[[], Settings], sender: HttpSender) -> None:
+        self._outbox = outbox
+        self._registry = registry
+        self._recorder = recorder
+        self._settings = settings
+        self._sender = sender
+        self._cond = threading.Condition()
+        self._buffers: dict[int, deque[Claimed]] = {}
+        self._in_flight: dict[int, int] = {}
+        self._busy_workers = 0              # sum of _in_flight, kept alongside
+        self._failing: set[int] = set()
+        self._hinted: set[int] = set()      # webhooks to claim for in the next round
+        self._backlog: set[int] = set()     # webhooks that may have unleased due rows
+        self._wakeups: list[tuple[float, int]] = []   # heap of (monotonic due, webhook_id)
+        self._deferred_rows: deque[list[NewRow]] = deque()
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._workers = settings().webhook_workers
+        self._stopping = False
+        self._started = False
+        recorder.on_settled = self._settled
+
+    # -- public -------------------------------------------------------------
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self._outbox.release_dead_leases(lambda o: owner_is_dead_here(o, self._outbox.owner))
+        self._recorder.start()
+        for index in range(self._workers):
+            self._spawn(self._work, f"webhook-sender-{index}")
+        self._spawn(self._schedule_forever, "webhook-scheduler")
+
+    def stop(self) -> None:
+        """Stop claiming, let in-flight sends finish briefly, store their results."""
+        with self._cond:
+            if self._stopping:
+                return
+            self._stopping = True
+            self._cond.notify_all()
+        for _ in range(self._workers):
+            self._jobs.put(None)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for thread in self._threads:
+            thread.join(max(deadline - time.monotonic(), 0.1))
+        leftovers = [c.id for buf in self._buffers.values() for c in buf]
+        self._recorder.stop()
+        try:
+            self._outbox.release(leftovers)
+        except Exception:  # the leases run out by themselves
+            log.warning("could not release %d buffered deliveries", len(leftovers), exc_info=True)
+        self._sender.close()
+
+    def notify(self, webhook_ids: Iterable[int]) -> None:
+        """New rows exist for these webhooks (called by the producer; never blocks long)."""
+        ids = set(webhook_ids)
+        with self._cond:
+            self._hinted |= ids
+            self._backlog |= ids
+            self._cond.notify()
+
+    def reserve(self, webhook_ids: Iterable[int]) -> set[int]:
+        """The webhooks whose local buffer has room for a new row right now.
+
+        The producer stores those rows already leased to this process and
+        hands them over with :meth:`adopt`: no claim query per event.  Rows of
+        busy or failing webhooks go to the shared backlog instead.
+        """
+        cap = self._settings().webhook_max_in_flight_per_endpoint
+        healthy_depth = cap * PREFETCH_FACTOR
+        with self._cond:
+            if self._stopping or not self._started:
+                return set()
+            buffers, in_flight, failing = self._buffers, self._in_flight, self._failing
+            return {wid for wid in webhook_ids
+                    if len(buffers.get(wid, ())) + in_flight.get(wid, 0)
+                    < (cap if wid in failing else healthy_depth)}
+
+    def adopt(self, claimed: list[Claimed]) -> None:
+        """Take rows the producer stored leased to us (see :meth:`reserve`).
+
+        Free slots start sending right here, handing the rows straight to a
+        worker instead of waking the scheduler first.
+        """
+        stale: list[str] = []
+        with self._cond:
+            for row in claimed:
+                self._buffers.setdefault(row.webhook_id, deque()).append(row)
+            self._start_sends({row.webhook_id for row in claimed}, stale)
+        if stale:
+            self._outbox.release(stale)
+
+    def defer_rows(self, rows: list[NewRow]) -> None:
+        """Rows the producer could not store: retried here so the event is not dropped."""
+        with self._cond:
+            self._deferred_rows.append(rows)
+            self._cond.notify()
+
+    def webhooks_changed(self) -> None:
+        """Re-read the configs now and look for work of (re-)enabled webhooks."""
+        subs = self._registry.reload()
+        self.notify(subs.enabled_ids())
+
+    # -- scheduler ----------------------------------------------------------
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _schedule_forever(self) -> None:
+        next_poll = next_reload = 0.0
+        while True:
+            with self._cond:
+                if self._stopping:
+                    return
+                hinted, self._hinted = self._hinted, set()
+                hinted |= self._pop_due_wakeups(time.monotonic())
+                self._backlog |= hinted
+            try:
+                now = time.monotonic()
+                self._flush_deferred_rows()
+                if now >= next_reload:
+                    self._registry.reload()
+                    next_reload = now + RELOAD_EVERY_SECONDS
+                if now >= next_poll:
+                    due = self._poll_due()
+                    with self._cond:
+                        self._backlog |= due
+                    hinted |= due
+                    next_poll = now + self._settings().webhook_poll_seconds
+                self._refill(hinted)
+                self._dispatch()
+            except Exception:
+                log.exception("webhook scheduler step failed; retrying")
+                next_poll = time.monotonic() + 1.0
+            self._wait(next_poll)
+
+    def _wait(self, next_poll: float) -> None:
+        with self._cond:
+            if self._stopping or self._hinted or self._deferred_rows or self._can_dispatch():
+                return
+            until = next_poll
+            if self._wakeups:
+                until = min(until, self._wakeups[0][0])
+            self._cond.wait(max(until - time.monotonic(), 0.0))
+
+    def _pop_due_wakeups(self, now: float) -> set[int]:
+        due = set()
+        while self._wakeups and self._wakeups[0][0] <= now:
+            due.add(heapq.heappop(self._wakeups)[1])
+        return due
+
+    def _poll_due(self) -> set[int]:
+        subs = self._registry.current
+        candidates = [wid for wid in subs.enabled_ids() if self._room(wid) > 0]
+        return self._outbox.webhooks_with_due(candidates)
+
+    def _depth(self, webhook_id: int) -> int:
+        cap = self._settings().webhook_max_in_flight_per_endpoint
+        return cap if webhook_id in self._failing else cap * PREFETCH_FACTOR
+
+    def _room(self, webhook_id: int) -> int:
+        with self._cond:
+            held = len(self._buffers.get(webhook_id, ())) + self._in_flight.get(webhook_id, 0)
+        return self._depth(webhook_id) - held
+
+    def _refill(self, webhook_ids: set[int]) -> None:
+        subs = self._registry.current
+        lease = self._settings().webhook_lease_seconds
+        for wid in webhook_ids:
+            endpoint = subs.endpoints.get(wid)
+            room = self._room(wid)
+            # Claim in chunks: wait until half the buffer is used up (one
+            # claim per new row would cost a write transaction per delivery).
+            if endpoint is None or not endpoint.enabled or room < self._depth(wid) // 2:
+                continue
+            claimed = self._outbox.claim_due(wid, room, lease)
+            with self._cond:
+                self._buffers.setdefault(wid, deque()).extend(claimed)
+                if len(claimed) < room:  # took everything that is due
+                    self._backlog.discard(wid)
+
+    def _can_dispatch(self) -> bool:
+        return any(buf and self._has_slot(wid) for wid, buf in self._buffers.items())
+
+    def _has_slot(self, webhook_id: int) -> bool:
+        settings = self._settings()
+        if self._busy_workers >= self._workers:
+            return False
+        if self._in_flight.get(webhook_id, 0) >= settings.webhook_max_in_flight_per_endpoint:
+            return False
+        if webhook_id in self._failing:
+            failing_busy = sum(self._in_flight.get(w, 0) for w in self._failing)
+            return failing_busy < max(1, self._workers // 2)
+        return True
+
+    def _dispatch(self) -> None:
+        """Start sends round-robin across webhooks while slots are free."""
+        stale: list[str] = []
+        with self._cond:
+            self._start_sends(list(self._buffers), stale)
+        if stale:
+            self._outbox.release(stale)
+
+    def _start_sends(self, webhook_ids: Iterable[int], stale: list[str]) -> None:
+        """Queue jobs round-robin while slots are free (caller holds the lock)."""
+        candidates = list(webhook_ids)
+        progress = True
+        while progress:
+            progress = False
+            for wid in candidates:
+                buf = self._buffers.get(wid)
+                if not buf or not self._has_slot(wid):
+                    continue
+                job = self._next_sendable(wid, buf, stale)
+                if job is None:
+                    continue
+                self._in_flight[wid] = self._in_flight.get(wid, 0) + 1
+                self._busy_workers += 1
+                self._jobs.put(job)
+                progress = True
+
+    def _flush_deferred_rows(self) -> None:
+        """Store rows a producer could not; a database that is busy is simply retried."""
+        while self._deferred_rows:
+            rows = self._deferred_rows[0]
+            try:
+                self._outbox.insert_rows(rows)
+            except IntegrityError:
+                # A webhook was deleted behind our cache's back: store the rest.
+                self._store_one_by_one(rows)
+            self._deferred_rows.popleft()
+            self.notify({row[1] for row in rows})  # row[1]: webhook id
+
+    def _store_one_by_one(self, rows: list[NewRow]) -> None:
+        known = self._registry.reload().endpoints
+        for row in rows:
+            try:
+                if row[1] in known:
+                    self._outbox.insert_rows([row])
+                    continue
+            except IntegrityError:
+                pass
+            log.warning("dropped delivery %s: webhook %s no longer exists", row[0], row[1])
+
+    # -- workers ------------------------------------------------------------
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            follows = 0
+            while job is not None:
+                result = self._send(job)
+                follow = result is not None and follows < FOLLOW_LIMIT
+                job = self._finish(job, result, follow)
+                follows += 1
+
+    def _send(self, job: Job) -> AttemptResult | None:
+        c = job.claimed
+        try:
+            result = attempt(self._sender, job.endpoint, c.id, c.event_name, c.event_id,
+                             c.payload.encode("utf-8"))
+        except Exception:  # a bug must not kill the worker; the lease will expire
+            log.exception("webhook send crashed for delivery %s", c.id)
+            return None
+        self._recorder.submit(c, job.endpoint, result)
+        return result
+
+    def _finish(self, job: Job, result: AttemptResult | None, follow: bool) -> Job | None:
+        """Free the job's slot, or keep it for the webhook's next buffered row.
+
+        Following on in the same worker saves a round trip through the
+        scheduler per delivery; FOLLOW_LIMIT keeps other webhooks' turns fair.
+        """
+        wid = job.endpoint.webhook_id
+        failed = result is None or not result.success
+        nxt: Job | None = None
+        stale: list[str] = []
+        with self._cond:
+            if failed:
+                self._failing.add(wid)
+            else:
+                self._failing.discard(wid)
+            buf = self._buffers.get(wid)
+            if follow and not failed and not self._stopping:
+                nxt = self._next_sendable(wid, buf, stale)
+            if nxt is None:
+                self._in_flight[wid] = self._in_flight.get(wid, 0) - 1
+                self._busy_workers -= 1
+            wants_refill = wid in self._backlog and len(buf or ()) < self._depth(wid) // 2
+            if wants_refill:
+                self._hinted.add(wid)
+            if nxt is None or wants_refill:  # a slot was freed, or rows are to be claimed
+                self._cond.notify()
+        if stale:
+            self._outbox.release(stale)
+        return nxt
+
+    def _next_sendable(self, wid: int, buf: deque[Claimed] | None, stale: list[str]
+                       ) -> Job | None:
+        endpoint = self._registry.current.endpoints.get(wid)
+        now = utcnow()
+        while buf:
+            claimed = buf.popleft()
+            if endpoint is not None and endpoint.enabled and _lease_ok(claimed, endpoint, now):
+                return Job(claimed, endpoint)
+            stale.append(claimed.id)
+        return None
+
+    # -- recorder callback ----------------------------------------------------
+    def _settled(self, webhook_id: int, retry_at: datetime | None, disabled: bool) -> None:
+        """Called by the recorder after a batch is stored."""
+        if disabled:
+            self.webhooks_changed()
+        if retry_at is not None:
+            delay = (retry_at - utcnow()).total_seconds()
+            with self._cond:
+                heapq.heappush(self._wakeups, (time.monotonic() + max(delay, 0.0), webhook_id))
+                self._cond.notify()
+
+
+def _lease_ok(claimed: Claimed, endpoint: Endpoint, now: datetime) -> bool:
+    """Enough lease left to finish a send (so no other process can take it meanwhile)."""
+    needed = timedelta(seconds=endpoint.timeout_seconds + LEASE_MARGIN_SECONDS)
+    return claimed.lease_expires_at - now >= needed

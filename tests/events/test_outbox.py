@@ -1,0 +1,158 @@
+"""The outbox on its own: claims, leases, crash recovery, retention (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Iterator
+
+import pytest
+
+from sublarr.db import webhook_configs
+from sublarr.db.base import utcnow
+from sublarr.db.engine import Database, database_url_for
+from sublarr.events.outbox import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    AttemptRecord,
+    Outbox,
+    new_lease_owner,
+    owner_is_dead_here,
+)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request, tmp_path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        database = Database(database_url_for(tmp_path))
+        database.upgrade()
+        yield database
+        database.close()
+        return
+    pg_url = request.getfixturevalue("pg_url")
+    database = Database(pg_url)
+    database.upgrade()
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def webhook_id(db: Database) -> int:
+    with db.session() as session:
+        row = webhook_configs.create(session, {
+            "name": "w", "url": "http://127.0.0.1:1/", "event_name": "*", "secret": "s",
+            "headers": {}, "retry_count": 3, "timeout_seconds": 10, "enabled": True})
+        return row.id
+
+
+def fill(outbox: Outbox, webhook_id: int, count: int) -> list[str]:
+    ids = []
+    for i in range(count):
+        ids += outbox.enqueue(f"evt_{i:04d}", "test", "{}", [(webhook_id, 4)])
+    return ids
+
+
+def test_enqueue_stores_pending_rows(db, webhook_id):
+    outbox = Outbox(db)
+    ids = outbox.enqueue("evt_1", "test", '{"id":"evt_1"}', [(webhook_id, 4), (webhook_id, 2)])
+    assert len(set(ids)) == 2 and all(i.startswith("dlv_") for i in ids)
+    stored = outbox.get(ids[0])
+    assert stored.status == PENDING and stored.event_id == "evt_1" and stored.attempts == 0
+
+
+def test_concurrent_claims_never_share_a_row(db, webhook_id):
+    fill(Outbox(db), webhook_id, 200)
+    owners = [Outbox(db) for _ in range(4)]
+    taken: list[list[str]] = [[] for _ in owners]
+
+    def claim_all(index: int) -> None:
+        while True:
+            got = owners[index].claim_due(webhook_id, 7, lease_seconds=60)
+            if not got:
+                return
+            taken[index].extend(c.id for c in got)
+
+    threads = [threading.Thread(target=claim_all, args=(i,)) for i in range(len(owners))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    everything = [i for chunk in taken for i in chunk]
+    assert len(everything) == 200 and len(set(everything)) == 200
+
+
+def test_leased_rows_are_not_claimed_until_the_lease_expires(db, webhook_id):
+    fill(Outbox(db), webhook_id, 3)
+    first, second = Outbox(db), Outbox(db)
+    assert len(first.claim_due(webhook_id, 10, lease_seconds=60)) == 3
+    assert second.claim_due(webhook_id, 10, lease_seconds=60) == []
+    later = utcnow() + timedelta(seconds=61)
+    assert len(second.claim_due(webhook_id, 10, lease_seconds=60, now=later)) == 3
+
+
+def test_rows_of_a_dead_owner_on_this_host_are_released(db, webhook_id):
+    fill(Outbox(db), webhook_id, 2)
+    me = new_lease_owner()
+    host, _, _ = me.rsplit(":", 2)
+    dead = Outbox(db, owner=f"{host}:999999:deadbeef0000")  # no such pid
+    assert len(dead.claim_due(webhook_id, 10, lease_seconds=3600)) == 2
+    restarted = Outbox(db, owner=me)
+    assert restarted.claim_due(webhook_id, 10, lease_seconds=60) == []
+    assert restarted.release_dead_leases(lambda o: owner_is_dead_here(o, me)) == 2
+    assert len(restarted.claim_due(webhook_id, 10, lease_seconds=60)) == 2
+
+
+def test_owner_liveness_rules():
+    me = new_lease_owner()
+    host, pid, _ = me.rsplit(":", 2)
+    assert owner_is_dead_here(f"{host}:{pid}:another", me)  # earlier incarnation, same pid
+    assert not owner_is_dead_here(me, me)
+    assert not owner_is_dead_here(f"{host}:1:x", me)  # pid 1 is alive
+    assert not owner_is_dead_here("elsewhere:999999:x", me)  # other hosts: wait for expiry
+    assert not owner_is_dead_here("garbage", me)
+
+
+def test_recorded_attempts_release_the_lease(db, webhook_id):
+    outbox = Outbox(db)
+    fill(outbox, webhook_id, 3)
+    a, b, c = outbox.claim_due(webhook_id, 3, lease_seconds=60)
+    now = utcnow()
+    retry_at = now + timedelta(seconds=30)
+    with outbox.write_session() as session:
+        outbox.record_attempts(session, [
+            AttemptRecord(a.id, DELIVERED, 1, now, 204, None, now),
+            AttemptRecord(b.id, PENDING, 1, retry_at, 503, "HTTP 503", None),
+            AttemptRecord(c.id, FAILED, 1, now, 400, "HTTP 400", now),
+        ])
+    assert outbox.get(a.id).status == DELIVERED
+    assert outbox.get(b.id).status == PENDING and outbox.get(b.id).attempts == 1
+    assert outbox.get(c.id).status == FAILED
+    assert outbox.claim_due(webhook_id, 10, lease_seconds=60) == []  # b is not due yet
+    assert [x.id for x in outbox.claim_due(webhook_id, 10, 60, now=retry_at)] == [b.id]
+
+
+def test_a_foreign_lease_is_not_overwritten(db, webhook_id):
+    mine, theirs = Outbox(db), Outbox(db)
+    fill(mine, webhook_id, 1)
+    [row] = theirs.claim_due(webhook_id, 1, lease_seconds=60)
+    now = utcnow()
+    with mine.write_session() as session:
+        mine.record_attempts(session, [AttemptRecord(row.id, DELIVERED, 1, now, 204, None, now)])
+    assert mine.get(row.id).status == PENDING
+
+
+def test_prune_keeps_pending_rows_and_applies_age_and_count(db, webhook_id):
+    outbox = Outbox(db)
+    fill(outbox, webhook_id, 6)
+    claimed = outbox.claim_due(webhook_id, 5, lease_seconds=60)
+    now = utcnow()
+    old = now - timedelta(days=30)
+    with outbox.write_session() as session:
+        outbox.record_attempts(session, [
+            AttemptRecord(c.id, DELIVERED, 1, now, 204, None, old if i < 2 else now)
+            for i, c in enumerate(claimed)])
+    assert outbox.prune_completed(max_age_days=7, max_count=1000) == 2
+    assert outbox.count(status=DELIVERED) == 3
+    assert outbox.prune_completed(max_age_days=7, max_count=1) == 2
+    assert outbox.count(status=DELIVERED) == 1 and outbox.count(status=PENDING) == 1

@@ -1,0 +1,133 @@
+"""The pure cores: verdicts, Retry-After, the retry ladder, settling and tallies."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+from sublarr.events.delivery import AttemptResult, Endpoint, request_headers
+from sublarr.events.outbox import DELIVERED, FAILED, PENDING, Claimed
+from sublarr.events.outcomes import (
+    announces_execution,
+    hook_executed_payload,
+    log_entry,
+    settle,
+    tally_finals,
+)
+from sublarr.events.retry_policy import (
+    Verdict,
+    classify,
+    parse_retry_after,
+    retry_delay,
+    should_retry,
+)
+
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("status,verdict", [
+    (200, Verdict.SUCCESS), (204, Verdict.SUCCESS), (299, Verdict.SUCCESS),
+    (None, Verdict.RETRY), (429, Verdict.RETRY), (500, Verdict.RETRY), (503, Verdict.RETRY),
+    (599, Verdict.RETRY), (410, Verdict.GONE), (400, Verdict.FINAL), (401, Verdict.FINAL),
+    (404, Verdict.FINAL), (301, Verdict.FINAL), (302, Verdict.FINAL), (308, Verdict.FINAL),
+    (100, Verdict.FINAL),
+])
+def test_classify(status, verdict):
+    assert classify(status) is verdict
+
+
+def test_retry_after_forms_and_cap():
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after("999999") == 3600.0
+    assert parse_retry_after(format_datetime(NOW + timedelta(seconds=90), usegmt=True),
+                             now=NOW) == pytest.approx(90.0)
+    assert parse_retry_after(format_datetime(NOW - timedelta(seconds=90), usegmt=True),
+                             now=NOW) == 0.0
+    for junk in (None, "", "soon", "-5", "1.5e3", "Mon, 99 Foo"):
+        assert parse_retry_after(junk, now=NOW) is None
+
+
+def test_ladder_doubles_with_bounded_jitter():
+    rng = random.Random(7)
+    for attempts, base in ((1, 2.0), (2, 4.0), (3, 8.0), (4, 16.0)):
+        for _ in range(50):
+            assert base * 0.8 <= retry_delay(attempts, 2.0, rng=rng) <= base * 1.2
+    assert retry_delay(40, 2.0, rng=rng) == 3600.0
+    assert retry_delay(1, 2.0, retry_after=30.0) == 30.0  # the receiver's word wins
+
+
+def test_should_retry_respects_attempts():
+    assert should_retry(Verdict.RETRY, 1, 4) and should_retry(Verdict.RETRY, 3, 4)
+    assert not should_retry(Verdict.RETRY, 4, 4)
+    assert not should_retry(Verdict.FINAL, 1, 4) and not should_retry(Verdict.GONE, 1, 4)
+
+
+def endpoint(retry_count: int = 3, headers: tuple = ()) -> Endpoint:
+    return Endpoint(7, "Relay", "http://127.0.0.1:1/x", "*", "s3cret", headers, retry_count, 10,
+                    True)
+
+
+def claimed(attempts: int = 0, event_name: str = "test") -> Claimed:
+    return Claimed("dlv_1", 7, "evt_1", event_name, "{}", attempts, 4, NOW + timedelta(minutes=2))
+
+
+def test_settle_success_retry_and_exhaustion():
+    ok = settle(claimed(), endpoint(), AttemptResult(204, None, None, 5), 2.0, NOW)
+    assert ok.record.status == DELIVERED and ok.final and ok.record.completed_at == NOW
+    busy = settle(claimed(), endpoint(), AttemptResult(503, "x", "HTTP 503", 5), 2.0, NOW,
+                  random.Random(1))
+    assert busy.record.status == PENDING and not busy.final and busy.record.attempts == 1
+    assert NOW + timedelta(seconds=1.6) <= busy.record.next_attempt_at <= NOW + timedelta(seconds=2.4)
+    last = settle(claimed(attempts=3), endpoint(), AttemptResult(503, "x", "HTTP 503", 5), 2.0, NOW)
+    assert last.record.status == FAILED and last.record.attempts == 4
+    gone = settle(claimed(), endpoint(), AttemptResult(410, None, "HTTP 410", 5), 2.0, NOW)
+    assert gone.final and gone.gone and gone.record.status == FAILED
+
+
+def test_settle_uses_the_current_retry_count():
+    result = AttemptResult(None, None, "Timeout after 10s", 10000)
+    assert settle(claimed(), endpoint(retry_count=0), result, 2.0, NOW).record.status == FAILED
+
+
+def test_settle_honours_retry_after():
+    result = AttemptResult(429, None, "HTTP 429", 3, retry_after=120.0)
+    assert settle(claimed(), endpoint(), result, 2.0, NOW).record.next_attempt_at == \
+        NOW + timedelta(seconds=120)
+
+
+def test_tally_counts_the_streak_after_the_last_success():
+    def final(code):  # noqa: ANN001, ANN202
+        return settle(claimed(attempts=3), endpoint(), AttemptResult(code, None, None, 1), 2.0, NOW)
+
+    [t] = tally_finals([final(500), final(204), final(400), final(500)], NOW)
+    assert t.delivered == 4 and t.any_success and t.failed_since_last_success == 2
+    assert t.last_status_code == 500
+    [t] = tally_finals([final(400), final(400)], NOW)
+    assert not t.any_success and t.failed_since_last_success == 2
+
+
+def test_log_entry_and_hook_executed_payload():
+    item = settle(claimed(attempts=1), endpoint(), AttemptResult(204, "ok", None, 12), 2.0, NOW)
+    entry = log_entry(item, NOW)
+    assert entry["hook_type"] == "webhook" and entry["attempts"] == 2
+    assert entry["webhook_id"] == 7 and entry["delivery_id"] == "dlv_1"
+    payload = hook_executed_payload(item)
+    assert payload["hook_name"] == "Relay" and payload["success"] is True
+    assert announces_execution(item)
+    loop = settle(claimed(event_name="hook_executed"), endpoint(),
+                  AttemptResult(204, None, None, 1), 2.0, NOW)
+    assert not announces_execution(loop)
+
+
+def test_user_headers_never_replace_ours():
+    ep = endpoint(headers=(("Authorization", "Bearer t"), ("x-sublarr-signature", "forged"),
+                           ("Content-Type", "text/plain")))
+    headers = request_headers(ep, "dlv_1", "test", "evt_1", b"{}", 1700000000)
+    assert headers["Authorization"] == "Bearer t"
+    assert headers["Content-Type"] == "application/json"
+    assert headers["X-Sublarr-Signature"].startswith("sha256=")
+    assert "x-sublarr-signature" not in headers
+    assert headers["webhook-id"] == "evt_1" and headers["webhook-timestamp"] == "1700000000"
