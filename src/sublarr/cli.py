@@ -56,6 +56,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
     settings = build_settings({}, os.environ, overrides)
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration check
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     Database(database_url_for(settings.data_dir, settings.database_url)).upgrade()
     key, _ = read_or_create_key(settings.data_dir, settings.api_key)
@@ -63,7 +64,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
     click.echo(f"Sublarr {__version__} on http://{shown_host}:{settings.port}/")
     click.echo(f"Data directory: {settings.data_dir.resolve()}")
     click.echo(f"API key: {key}  (also: sublarr api-key --data-dir {settings.data_dir})")
-    sys.stdout.flush()
+    sys.stdout.flush()  # before gunicorn forks, or the worker would print the buffer again
     run_server(lambda: create_app(overrides), settings.host, settings.port,
                settings.server_threads)
 
