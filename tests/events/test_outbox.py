@@ -16,6 +16,7 @@ from sublarr.events.outbox import (
     FAILED,
     PENDING,
     AttemptRecord,
+    NewEvent,
     Outbox,
     new_lease_owner,
     owner_is_dead_here,
@@ -156,3 +157,13 @@ def test_prune_keeps_pending_rows_and_applies_age_and_count(db, webhook_id):
     assert outbox.count(status=DELIVERED) == 3
     assert outbox.prune_completed(max_age_days=7, max_count=1) == 2
     assert outbox.count(status=DELIVERED) == 1 and outbox.count(status=PENDING) == 1
+
+
+def test_producer_timestamps_are_stored_like_every_other_timestamp(db, webhook_id):
+    """The producer formats its SQLite timestamps itself; claims compare them with
+    SQLAlchemy-bound ones, so both forms must be the same text."""
+    outbox = Outbox(db)
+    at = utcnow().replace(microsecond=0) + timedelta(seconds=30)
+    outbox.store(NewEvent("evt_ts", "test", "{}", [(webhook_id, 4)], at))
+    assert outbox.claim_due(webhook_id, 1, 60, now=at - timedelta(microseconds=1)) == []
+    assert len(outbox.claim_due(webhook_id, 1, 60, now=at)) == 1

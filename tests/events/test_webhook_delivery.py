@@ -84,9 +84,11 @@ def outbox_ids(outbox):  # noqa: ANN001, ANN201
     from sqlalchemy import select
 
     from sublarr.db.models import WebhookDelivery
+    from sublarr.events.outbox import public_delivery_id
 
     with outbox._db.engine.connect() as conn:
-        return list(conn.execute(select(WebhookDelivery.id)).scalars())
+        return [public_delivery_id(key)
+                for key in conn.execute(select(WebhookDelivery.id)).scalars()]
 
 
 def test_only_matching_enabled_webhooks_get_rows(client, services, receiver):

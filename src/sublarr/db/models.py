@@ -76,30 +76,48 @@ class WebhookConfig(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
+class WebhookEvent(Base):
+    """An event's envelope, stored once for all its deliveries. Owner: :mod:`sublarr.events.outbox`.
+
+    Removed with the last of its deliveries (retention).
+    """
+
+    __tablename__ = "webhook_events"
+
+    event_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
 class WebhookDelivery(Base):
     """One event to deliver to one webhook (the outbox). Owner: :mod:`sublarr.events.outbox`.
 
     status: ``pending`` (due at ``next_attempt_at``) → ``delivered`` | ``failed``
     (final) ; a claimed row keeps ``pending`` with ``lease_expires_at`` in the
-    future, so a crashed worker's claim simply runs out.
+    future, so a crashed worker's claim simply runs out.  Rows are small (the
+    envelope lives in ``webhook_events``) because every emit writes one per
+    subscribed webhook; the public delivery id is ``dlv_<id>``.
     """
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        # Only pending rows are indexed (migration 0002): the producer's inserts
-        # stay cheap and the claim query reads one webhook's due rows.
+        # Partial indexes (migration 0002; why: see there).
         Index("ix_webhook_deliveries_claim", "webhook_id", "next_attempt_at",
-              sqlite_where=text("status = 'pending'"),
-              postgresql_where=text("status = 'pending'")),
+              sqlite_where=text("status = 'pending' AND lease_owner IS NULL"),
+              postgresql_where=text("status = 'pending' AND lease_owner IS NULL")),
+        Index("ix_webhook_deliveries_lease", "lease_expires_at",
+              sqlite_where=text("status = 'pending' AND lease_owner IS NOT NULL"),
+              postgresql_where=text("status = 'pending' AND lease_owner IS NOT NULL")),
+        # ids are public and logged: never reuse one after retention removed it
+        {"sqlite_autoincrement": True},
     )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     webhook_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("webhook_configs.id", ondelete="CASCADE"), nullable=False
     )
     event_id: Mapped[str] = mapped_column(String(40), nullable=False)
-    event_name: Mapped[str] = mapped_column(String(100), nullable=False)
-    payload: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=4)
@@ -108,7 +126,6 @@ class WebhookDelivery(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -17,7 +17,7 @@ import queue
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sublarr.config import Settings
 from sublarr.db.base import utcnow
 from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt
-from sublarr.events.outbox import Claimed, NewRow, Outbox, owner_is_dead_here
+from sublarr.events.outbox import Claimed, NewEvent, Outbox, owner_is_dead_here
 from sublarr.events.recorder import Recorder
 from sublarr.events.subscriptions import SubscriptionRegistry
 
@@ -63,7 +63,7 @@ class Dispatcher:
         self._hinted: set[int] = set()      # webhooks to claim for in the next round
         self._backlog: set[int] = set()     # webhooks that may have unleased due rows
         self._wakeups: list[tuple[float, int]] = []   # heap of (monotonic due, webhook_id)
-        self._deferred_rows: deque[list[NewRow]] = deque()
+        self._deferred: deque[NewEvent] = deque()
         self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._workers = settings().webhook_workers
@@ -100,6 +100,7 @@ class Dispatcher:
             self._outbox.release(leftovers)
         except Exception:  # the leases run out by themselves
             log.warning("could not release %d buffered deliveries", len(leftovers), exc_info=True)
+        self._outbox.close()
         self._sender.close()
 
     def notify(self, webhook_ids: Iterable[int]) -> None:
@@ -141,10 +142,10 @@ class Dispatcher:
         if stale:
             self._outbox.release(stale)
 
-    def defer_rows(self, rows: list[NewRow]) -> None:
-        """Rows the producer could not store: retried here so the event is not dropped."""
+    def defer(self, event: NewEvent) -> None:
+        """An event the producer could not store: retried here so it is not dropped."""
         with self._cond:
-            self._deferred_rows.append(rows)
+            self._deferred.append(event)
             self._cond.notify()
 
     def webhooks_changed(self) -> None:
@@ -169,7 +170,7 @@ class Dispatcher:
                 self._backlog |= hinted
             try:
                 now = time.monotonic()
-                self._flush_deferred_rows()
+                self._flush_deferred()
                 if now >= next_reload:
                     self._registry.reload()
                     next_reload = now + RELOAD_EVERY_SECONDS
@@ -188,7 +189,7 @@ class Dispatcher:
 
     def _wait(self, next_poll: float) -> None:
         with self._cond:
-            if self._stopping or self._hinted or self._deferred_rows or self._can_dispatch():
+            if self._stopping or self._hinted or self._deferred or self._can_dispatch():
                 return
             until = next_poll
             if self._wakeups:
@@ -204,6 +205,7 @@ class Dispatcher:
     def _poll_due(self) -> set[int]:
         subs = self._registry.current
         candidates = [wid for wid in subs.enabled_ids() if self._room(wid) > 0]
+        self._outbox.expire_leases()
         return self._outbox.webhooks_with_due(candidates)
 
     def _depth(self, webhook_id: int) -> int:
@@ -232,13 +234,14 @@ class Dispatcher:
                     self._backlog.discard(wid)
 
     def _can_dispatch(self) -> bool:
-        return any(buf and self._has_slot(wid) for wid, buf in self._buffers.items())
-
-    def _has_slot(self, webhook_id: int) -> bool:
-        settings = self._settings()
         if self._busy_workers >= self._workers:
             return False
-        if self._in_flight.get(webhook_id, 0) >= settings.webhook_max_in_flight_per_endpoint:
+        cap = self._settings().webhook_max_in_flight_per_endpoint
+        return any(buf and self._has_slot(wid, cap) for wid, buf in self._buffers.items())
+
+    def _has_slot(self, webhook_id: int, cap: int) -> bool:
+        """Room for one more send of this webhook (caller checked for a free worker)."""
+        if self._in_flight.get(webhook_id, 0) >= cap:
             return False
         if webhook_id in self._failing:
             failing_busy = sum(self._in_flight.get(w, 0) for w in self._failing)
@@ -254,14 +257,20 @@ class Dispatcher:
             self._outbox.release(stale)
 
     def _start_sends(self, webhook_ids: Iterable[int], stale: list[str]) -> None:
-        """Queue jobs round-robin while slots are free (caller holds the lock)."""
-        candidates = list(webhook_ids)
-        progress = True
-        while progress:
-            progress = False
+        """Queue jobs round-robin while workers are free (caller holds the lock).
+
+        Runs in the producer's emit too: it stops as soon as every worker is
+        busy instead of visiting each of possibly hundreds of webhooks.
+        """
+        cap = self._settings().webhook_max_in_flight_per_endpoint
+        candidates = [wid for wid in webhook_ids if self._buffers.get(wid)]
+        while candidates and self._busy_workers < self._workers:
+            again = []
             for wid in candidates:
-                buf = self._buffers.get(wid)
-                if not buf or not self._has_slot(wid):
+                if self._busy_workers >= self._workers:
+                    return
+                buf = self._buffers[wid]
+                if not self._has_slot(wid, cap):
                     continue
                 job = self._next_sendable(wid, buf, stale)
                 if job is None:
@@ -269,30 +278,32 @@ class Dispatcher:
                 self._in_flight[wid] = self._in_flight.get(wid, 0) + 1
                 self._busy_workers += 1
                 self._jobs.put(job)
-                progress = True
+                if buf:
+                    again.append(wid)
+            candidates = again
 
-    def _flush_deferred_rows(self) -> None:
-        """Store rows a producer could not; a database that is busy is simply retried."""
-        while self._deferred_rows:
-            rows = self._deferred_rows[0]
+    def _flush_deferred(self) -> None:
+        """Store events a producer could not; a database that is busy is simply retried."""
+        while self._deferred:
+            event = self._deferred[0]
             try:
-                self._outbox.insert_rows(rows)
+                self._outbox.store(event)
             except IntegrityError:
                 # A webhook was deleted behind our cache's back: store the rest.
-                self._store_one_by_one(rows)
-            self._deferred_rows.popleft()
-            self.notify({row[1] for row in rows})  # row[1]: webhook id
+                self._store_for_known_webhooks(event)
+            self._deferred.popleft()
+            self.notify({wid for wid, _ in event.targets})
 
-    def _store_one_by_one(self, rows: list[NewRow]) -> None:
+    def _store_for_known_webhooks(self, event: NewEvent) -> None:
         known = self._registry.reload().endpoints
-        for row in rows:
-            try:
-                if row[1] in known:
-                    self._outbox.insert_rows([row])
-                    continue
-            except IntegrityError:
-                pass
-            log.warning("dropped delivery %s: webhook %s no longer exists", row[0], row[1])
+        targets = [t for t in event.targets if t[0] in known]
+        if len(targets) < len(event.targets):
+            log.warning("event %s: dropped deliveries to deleted webhooks", event.event_id)
+        try:
+            self._outbox.store(replace(event, targets=targets))
+        except IntegrityError:  # deleted again meanwhile
+            log.warning("dropped deliveries of event %s: webhooks no longer exist",
+                        event.event_id)
 
     # -- workers ------------------------------------------------------------
     def _work(self) -> None:

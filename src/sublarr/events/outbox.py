@@ -1,70 +1,58 @@
-"""The webhook outbox (``webhook_deliveries``): the only module touching that table.
+"""The webhook outbox (``webhook_events`` + ``webhook_deliveries``): the only module touching them.
 
-A row is written per (event, webhook) before ``emit`` returns.  Dispatchers
-*claim* due rows by stamping a lease (owner + expiry) on them: on
-PostgreSQL with ``SELECT … FOR UPDATE SKIP LOCKED`` so several processes
-share one backlog; on SQLite with a single ``UPDATE … RETURNING`` (atomic
-under SQLite's one writer).  A crashed worker's lease simply runs out; a
-restarted process on the same host frees its dead predecessors' leases at
-once.  Row states: ``pending`` → ``delivered`` | ``failed``.
+An emit stores its envelope once and a small row per (event, webhook)
+before ``emit`` returns.  Dispatchers *claim* due rows by stamping a lease
+(owner + expiry) on them: on PostgreSQL with ``SELECT … FOR UPDATE SKIP
+LOCKED`` so several processes share one backlog; on SQLite with a single
+``UPDATE … RETURNING`` (atomic under SQLite's one writer).  A crashed
+worker's lease simply runs out; a restarted process on the same host frees
+its dead predecessors' leases at once.  Row states: ``pending`` →
+``delivered`` | ``failed``.  The public delivery id is ``dlv_<row id>``.
 """
 
 from __future__ import annotations
 
-import os
-import random
-import socket
 import threading
-import time
-import uuid
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Callable, Collection, ContextManager, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Collection, ContextManager, Iterable, Iterator, NamedTuple, Sequence
 
-from sqlalchemy import Connection, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from sublarr.db.base import UTCDateTime, utcnow
+from sublarr.db.base import utcnow
 from sublarr.db.engine import Database
-from sublarr.db.models import WebhookDelivery
+from sublarr.events import outbox_sql as sql
+from sublarr.events.lease_owners import new_lease_owner, owner_is_dead_here
+from sublarr.events.outbox_sql import DELIVERIES as _T
+from sublarr.events.outbox_sql import EVENTS as _E
+from sublarr.events.outbox_sql import IS_PENDING
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 PRUNE_CHUNK = 1000
-
-_T = WebhookDelivery.__table__
-# Written as a literal so SQLite and PostgreSQL use the partial claim index
-# (a bound parameter cannot prove the index's WHERE clause).
-_IS_PENDING = text(f"{_T.name}.status = 'pending'")
-NewRow = tuple[Any, ...]  # one pending row, in _INSERT_COLUMNS order
-_INSERT_COLUMNS = ("id", "webhook_id", "event_id", "event_name", "payload", "status", "attempts",
-                   "max_attempts", "next_attempt_at", "created_at", "lease_owner",
-                   "lease_expires_at")
-_LEASE_AT = _INSERT_COLUMNS.index("lease_owner")
+ID_PREFIX = "dlv_"
 
 
-def new_delivery_id(now_ms: int | None = None) -> str:
-    """``dlv_`` + 48-bit millisecond time + 64 random bits, in hex.
-
-    Time first keeps primary-key inserts at the end of the index (cheap
-    commits for the producer).  The random part only needs to be unique, not
-    secret: ``random`` (reseeded in forked children) costs no system call,
-    which matters when one emit needs a hundred of these.
-    """
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
-    return f"dlv_{ms:012x}{random.getrandbits(64):016x}"
+def _sqlite_stamp(moment: datetime) -> str:
+    """What UTCDateTime stores on SQLite (naive UTC text), without SQLAlchemy's
+    generic processors: the producer formats two per emit."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def new_lease_owner() -> str:
-    """``host:pid:token``: the pid lets a restarted process on this host spot dead owners."""
-    host = socket.gethostname()[:40]
-    return f"{host}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+def public_delivery_id(key: int) -> str:
+    return f"{ID_PREFIX}{key}"
 
 
-@dataclass(frozen=True)
-class Claimed:
-    """A delivery this process holds a lease on."""
+def delivery_key(delivery_id: str) -> int | None:
+    """The row id behind a public delivery id (None when it is not one of ours)."""
+    digits = delivery_id[len(ID_PREFIX):] if delivery_id.startswith(ID_PREFIX) else ""
+    return int(digits) if digits.isdigit() else None
+
+
+class Claimed(NamedTuple):
+    """A delivery this process holds a lease on (a tuple: one emit builds a hundred)."""
 
     id: str
     webhook_id: int
@@ -74,6 +62,17 @@ class Claimed:
     attempts: int
     max_attempts: int
     lease_expires_at: datetime
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to store with one pending delivery per ``(webhook_id, max_attempts)``."""
+
+    event_id: str
+    event_name: str
+    payload: str
+    targets: Sequence[tuple[int, int]]
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ class AttemptRecord:
 
 @dataclass(frozen=True)
 class StoredDelivery:
-    """A delivery row as the API and redelivery need it."""
+    """A delivery as the API and redelivery need it."""
 
     id: str
     webhook_id: int
@@ -103,7 +102,7 @@ class StoredDelivery:
 
 
 class Outbox:
-    """Reads and writes ``webhook_deliveries`` for one process (lease owner ``owner``)."""
+    """Reads and writes the outbox tables for one process (lease owner ``owner``)."""
 
     def __init__(self, db: Database, owner: str | None = None) -> None:
         self._db = db
@@ -113,13 +112,16 @@ class Outbox:
         self._sqlite_writer = threading.Lock()
         self._is_sqlite = db.dialect == "sqlite"
         dialect = db.engine.dialect
-        self._stamp_to_db = _T.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
-        self._claim = _claim_statement()
-        self._probe = _probe_statement()
-        self._record = _record_statement()
-        marker = "?" if db.engine.dialect.paramstyle == "qmark" else "%s"
-        self._insert_sql = (f"INSERT INTO {_T.name} ({', '.join(_INSERT_COLUMNS)}) "
-                            f"VALUES ({', '.join([marker] * len(_INSERT_COLUMNS))})")
+        self._stamp_to_db = _sqlite_stamp if self._is_sqlite else None
+        self._claim = sql.claim_statement()
+        self._envelopes = sql.envelopes_statement()
+        self._probe = sql.probe_statement()
+        self._expire = sql.expire_statement()
+        self._record = sql.record_statement()
+        self._marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._insert_event_sql = sql.event_insert_sql(self._marker)
+        self._own: Any = None       # the SQLite producer connection, see _producer_connection
+        self._closed = False
 
     # -- transactions -------------------------------------------------------
     @contextmanager
@@ -137,73 +139,93 @@ class Outbox:
     def _gate_cm(self) -> ContextManager[Any]:
         return self._sqlite_writer if self._is_sqlite else nullcontext()
 
+    def _to_db(self, moment: datetime) -> Any:
+        return self._stamp_to_db(moment) if self._stamp_to_db else moment
+
     # -- producer side ------------------------------------------------------
     def enqueue(self, event_id: str, event_name: str, payload: str,
                 targets: Sequence[tuple[int, int]], now: datetime | None = None) -> list[str]:
         """Store one pending row per ``(webhook_id, max_attempts)``; returns the delivery ids."""
-        if not targets:
-            return []
-        rows = self.build_rows(event_id, event_name, payload, targets, now or utcnow())
-        self.insert_rows(rows)
-        return [row[0] for row in rows]
+        event = NewEvent(event_id, event_name, payload, targets, now or utcnow())
+        return [public_delivery_id(key) for key in self.store(event)]
 
-    def build_rows(self, event_id: str, event_name: str, payload: str,
-                   targets: Sequence[tuple[int, int]], now: datetime,
-                   leased_to_me: Collection[int] = (), lease_seconds: float = 0.0
-                   ) -> list[NewRow]:
-        """Pending rows ready for :meth:`insert_rows` (``row[0]`` is the delivery id,
-        ``row[1]`` the webhook id; timestamps already in the database's form).
+    def store(self, event: NewEvent, leased_to_me: Collection[int] = (),
+              lease_seconds: float = 0.0) -> list[int]:
+        """Store the event and its pending rows in one transaction; the row ids in
+        ``targets`` order.
 
         Rows of webhooks in ``leased_to_me`` are stored already leased to this
         process, so its dispatcher can send them without claiming them first.
+        This runs inside every ``emit``: plain SQL to the driver, and one
+        multi-row statement (each statement step lets other threads take the
+        GIL, and the producer waits to get it back).
         """
-        prefix = new_delivery_id(int(now.timestamp() * 1000))[:16]  # dlv_ + time part
-        bits = random.getrandbits
-        stamp = self._to_db(now)
-        mine = (self.owner, self._to_db(now + timedelta(seconds=lease_seconds)))
-        free = (None, None)
-        return [(f"{prefix}{bits(64):016x}", wid, event_id, event_name, payload, PENDING, 0, m,
-                 stamp, stamp, *(mine if wid in leased_to_me else free))
-                for wid, m in targets]
+        if not event.targets:
+            return []
+        stamp = self._to_db(event.created_at)
+        mine = (self.owner, self._to_db(event.created_at + timedelta(seconds=lease_seconds)))
+        params: list[Any] = []
+        for wid, max_attempts in event.targets:
+            lease = mine if wid in leased_to_me else (None, None)
+            params += (wid, event.event_id, max_attempts, stamp, *lease)
+        rows_sql = sql.deliveries_insert_sql(self._marker, len(event.targets))
+        with self._raw_transaction(rows_sql) as cursor:
+            cursor.execute(self._insert_event_sql,
+                           (event.event_id, event.event_name, event.payload, stamp))
+            cursor.execute(rows_sql, params)
+            # ids grow in VALUES order; RETURNING's own order is not promised
+            return sorted(row[0] for row in cursor.fetchall())
 
-    def _to_db(self, moment: datetime) -> Any:
-        return self._stamp_to_db(moment) if self._stamp_to_db else moment
-
-    def leased_rows(self, rows: Sequence[NewRow], now: datetime, lease_seconds: float
-                    ) -> list[Claimed]:
-        """The rows of :meth:`build_rows` that are leased to us, as claims."""
-        until = now + timedelta(seconds=lease_seconds)
-        return [Claimed(r[0], r[1], r[2], r[3], r[4], 0, r[7], until) for r in rows
-                if r[_LEASE_AT] == self.owner]
-
-    @staticmethod
-    def without_leases(rows: Sequence[NewRow]) -> list[NewRow]:
-        return [(*r[:_LEASE_AT], None, None) for r in rows]
-
-    def insert_rows(self, rows: Sequence[NewRow]) -> None:
-        """Store rows from :meth:`build_rows` in one ``executemany``.
-
-        This runs inside every ``emit``, so the statement goes to the driver as
-        is: no per-row, per-column processing by SQLAlchemy.
-        """
-        if not rows:
-            return
+    @contextmanager
+    def _raw_transaction(self, statement: str) -> Iterator[Any]:
+        """A DBAPI cursor in a transaction (SQLAlchemy's Connection and Transaction
+        objects would add a third to the producer's tiny one)."""
         dbapi_error = self._db.engine.dialect.loaded_dbapi.Error
         with self._gate_cm():
-            # A pooled DBAPI connection: SQLAlchemy's Connection and
-            # Transaction objects would add a third to this tiny transaction.
-            raw = self._db.engine.raw_connection()
+            raw, pooled = self._producer_connection()
             try:
                 cursor = raw.cursor()
-                cursor.executemany(self._insert_sql, list(rows))
+                yield cursor
                 cursor.close()
                 raw.commit()
-            except dbapi_error as exc:
-                raw.rollback()
-                # the same typed errors (IntegrityError, OperationalError…) as elsewhere
-                raise DBAPIError.instance(self._insert_sql, None, exc, dbapi_error) from exc
+            except BaseException as exc:
+                raw.rollback()  # never leave our own connection inside a transaction
+                if isinstance(exc, dbapi_error):
+                    # the same typed errors (IntegrityError, OperationalError…) as elsewhere
+                    raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
+                raise
             finally:
-                raw.close()  # back to the pool
+                if pooled:
+                    raw.close()  # back to the pool
+
+    def _producer_connection(self) -> tuple[Any, bool]:
+        """(connection, whether it is pooled).  On SQLite our writers take turns
+        on one lock, so the producer keeps its own connection: a pool checkout
+        and check-in per emit would cost about a third of its insert."""
+        if not self._is_sqlite or self._closed:
+            return self._db.engine.raw_connection(), True
+        if self._own is None:
+            fairy = self._db.engine.raw_connection()  # with the engine's pragmas
+            fairy.detach()
+            self._own = fairy.dbapi_connection
+        return self._own, False
+
+    def close(self) -> None:
+        """Close the producer's own connection (later writes use the pool)."""
+        with self._gate_cm():
+            self._closed = True
+            if self._own is not None:
+                self._own.close()
+                self._own = None
+
+    def leased_claims(self, event: NewEvent, keys: Sequence[int], leased_to_me: Collection[int],
+                      lease_seconds: float) -> list[Claimed]:
+        """The rows :meth:`store` leased to us, as claims (no query needed)."""
+        until = event.created_at + timedelta(seconds=lease_seconds)
+        eid, name, payload = event.event_id, event.event_name, event.payload
+        rows = zip(keys, event.targets, strict=True)
+        return [Claimed(f"{ID_PREFIX}{key}", wid, eid, name, payload, 0, m, until)
+                for key, (wid, m) in rows if wid in leased_to_me]
 
     def redeliver(self, delivery_id: str, max_attempts: int) -> str | None:
         """A fresh pending copy of a stored delivery (same event id); None when pruned."""
@@ -224,13 +246,26 @@ class Outbox:
         params = {"c_wid": webhook_id, "c_now": now, "c_limit": limit, "c_owner": self.owner,
                   "c_expires": expires}
         with self.write_connection() as conn:
+            conn.execute(self._expire, {"x_now": now})
             rows = conn.execute(self._claim, params).all()
-        return [Claimed(r.id, r.webhook_id, r.event_id, r.event_name, r.payload, r.attempts,
-                        r.max_attempts, expires) for r in rows]
+            if not rows:
+                return []
+            event_ids = sorted({r.event_id for r in rows})
+            envelopes = {e.event_id: e for e in conn.execute(self._envelopes, {"e_ids": event_ids})}
+        # An event is removed only with its last delivery, so each row has one.
+        return [Claimed(public_delivery_id(r.id), r.webhook_id, r.event_id,
+                        envelopes[r.event_id].event_name, envelopes[r.event_id].payload,
+                        r.attempts, r.max_attempts, expires) for r in rows]
+
+    def expire_leases(self, now: datetime | None = None) -> None:
+        """Make rows whose lease ran out claimable again (a crashed or stalled owner)."""
+        with self.write_connection() as conn:
+            conn.execute(self._expire, {"x_now": now or utcnow()})
 
     def webhooks_with_due(self, webhook_ids: Iterable[int], now: datetime | None = None
                           ) -> set[int]:
-        """Which of ``webhook_ids`` have a due, unleased pending row (one probe each)."""
+        """Which of ``webhook_ids`` have a due, unleased pending row (one probe each;
+        rows of expired leases count after :meth:`expire_leases`)."""
         now = now or utcnow()
         found: set[int] = set()
         with self._db.engine.connect() as conn:
@@ -244,7 +279,7 @@ class Outbox:
         ids = list(webhook_ids)
         if not ids:
             return None
-        stmt = select(func.min(_T.c.next_attempt_at)).where(_IS_PENDING, _T.c.webhook_id.in_(ids))
+        stmt = select(func.min(_T.c.next_attempt_at)).where(IS_PENDING, _T.c.webhook_id.in_(ids))
         with self._db.engine.connect() as conn:
             return conn.execute(stmt).scalar()
 
@@ -252,16 +287,18 @@ class Outbox:
         """Store attempt outcomes in the caller's transaction; releases our lease on each."""
         if not records:
             return
-        params = [{"b_id": r.delivery_id, "b_owner": self.owner, "b_status": r.status,
-                   "b_attempts": r.attempts, "b_next": r.next_attempt_at, "b_code": r.status_code,
-                   "b_error": r.error, "b_done": r.completed_at} for r in records]
+        params = [{"b_id": delivery_key(r.delivery_id), "b_owner": self.owner,
+                   "b_status": r.status, "b_attempts": r.attempts, "b_next": r.next_attempt_at,
+                   "b_code": r.status_code, "b_error": r.error, "b_done": r.completed_at}
+                  for r in records]
         session.connection().execute(self._record, params)
 
     def release(self, delivery_ids: Sequence[str]) -> None:
         """Give leased rows back (e.g. a buffered row whose lease grew too short)."""
-        if not delivery_ids:
+        keys = [delivery_key(i) for i in delivery_ids]
+        if not keys:
             return
-        stmt = (update(_T).where(_T.c.id.in_(list(delivery_ids)), _T.c.lease_owner == self.owner)
+        stmt = (update(_T).where(_T.c.id.in_(keys), _T.c.lease_owner == self.owner)
                 .values(lease_owner=None, lease_expires_at=None))
         with self.write_connection() as conn:
             conn.execute(stmt)
@@ -281,12 +318,18 @@ class Outbox:
 
     # -- reading ------------------------------------------------------------
     def get(self, delivery_id: str) -> StoredDelivery | None:
+        key = delivery_key(delivery_id)
+        if key is None:
+            return None
+        stmt = (select(_T.c.webhook_id, _T.c.event_id, _E.c.event_name, _E.c.payload,
+                       _T.c.status, _T.c.attempts)
+                .join(_E, _E.c.event_id == _T.c.event_id).where(_T.c.id == key))
         with self._db.engine.connect() as conn:
-            row = conn.execute(select(_T).where(_T.c.id == delivery_id)).first()
+            row = conn.execute(stmt).first()
         if row is None:
             return None
-        return StoredDelivery(row.id, row.webhook_id, row.event_id, row.event_name, row.payload,
-                              row.status, row.attempts)
+        return StoredDelivery(delivery_id, row.webhook_id, row.event_id, row.event_name,
+                              row.payload, row.status, row.attempts)
 
     def count(self, status: str | None = None, webhook_id: int | None = None) -> int:
         stmt = select(func.count()).select_from(_T)
@@ -300,7 +343,8 @@ class Outbox:
     # -- retention ----------------------------------------------------------
     def prune_completed(self, max_age_days: int, max_count: int, now: datetime | None = None
                         ) -> int:
-        """Delete finished rows older than ``max_age_days`` or beyond the newest ``max_count``.
+        """Delete finished rows older than ``max_age_days`` or beyond the newest
+        ``max_count``, then the events none of the remaining rows needs.
 
         Works in chunks so the producer never waits behind one long delete.
         """
@@ -310,87 +354,25 @@ class Outbox:
         beyond_count = (select(_T.c.id).where(finished)
                         .order_by(_T.c.completed_at.desc(), _T.c.id.desc())
                         .offset(max_count).limit(PRUNE_CHUNK))
-        removed = 0
-        for chunk in (too_old, beyond_count):
-            while True:
-                with self.write_connection() as conn:
-                    ids = list(conn.execute(chunk).scalars())
-                    if ids:
-                        conn.execute(delete(_T).where(_T.c.id.in_(ids)))
-                removed += len(ids)
-                if len(ids) < PRUNE_CHUNK:
-                    break
+        removed = sum(self._delete_chunks(_T, _T.c.id, chunk) for chunk in (too_old, beyond_count))
+        unused = (select(_E.c.event_id)
+                  .where(_E.c.event_id.not_in(select(_T.c.event_id))).limit(PRUNE_CHUNK))
+        self._delete_chunks(_E, _E.c.event_id, unused)
         return removed
 
-
-def _lease_free(now: Any):  # noqa: ANN202 - SQL expression
-    return or_(_T.c.lease_expires_at.is_(None), _T.c.lease_expires_at < now)
-
-
-# Statements are built once per Outbox: building one costs more than running it.
-def _claim_statement():  # noqa: ANN202 - SQLAlchemy statement
-    now = bindparam("c_now", type_=UTCDateTime())
-    due = (
-        select(_T.c.id)
-        .where(_T.c.webhook_id == bindparam("c_wid"), _IS_PENDING, _T.c.next_attempt_at <= now,
-               _lease_free(now))
-        .order_by(_T.c.next_attempt_at)
-        .limit(bindparam("c_limit"))
-        .with_for_update(skip_locked=True)
-    )
-    return (
-        update(_T)
-        .where(_T.c.id.in_(due))
-        .values(lease_owner=bindparam("c_owner"), lease_expires_at=bindparam("c_expires"))
-        .returning(_T.c.id, _T.c.webhook_id, _T.c.event_id, _T.c.event_name, _T.c.payload,
-                   _T.c.attempts, _T.c.max_attempts)
-    )
+    def _delete_chunks(self, table: Any, key: Any, chunk: Any) -> int:
+        removed = 0
+        while True:
+            # select and delete in one transaction: a redelivery cannot slip in between
+            with self.write_connection() as conn:
+                ids = list(conn.execute(chunk).scalars())
+                if ids:
+                    conn.execute(delete(table).where(key.in_(ids)))
+            removed += len(ids)
+            if len(ids) < PRUNE_CHUNK:
+                return removed
 
 
-def _probe_statement():  # noqa: ANN202
-    now = bindparam("p_now", type_=UTCDateTime())
-    return (select(_T.c.id)
-            .where(_T.c.webhook_id == bindparam("p_wid"), _IS_PENDING,
-                   _T.c.next_attempt_at <= now, _lease_free(now))
-            .limit(1))
-
-
-def _record_statement():  # noqa: ANN202
-    return (
-        update(_T)
-        .where(_T.c.id == bindparam("b_id"), _T.c.lease_owner == bindparam("b_owner"))
-        .values(status=bindparam("b_status"), attempts=bindparam("b_attempts"),
-                next_attempt_at=bindparam("b_next"), last_status_code=bindparam("b_code"),
-                last_error=bindparam("b_error"), completed_at=bindparam("b_done"),
-                lease_owner=None, lease_expires_at=None)
-    )
-
-
-def owner_is_dead_here(owner: str, me: str) -> bool:
-    """True when ``owner`` was a process on this host that no longer runs.
-
-    A same-pid owner with another token is a previous incarnation of this
-    process (containers restart with the same pid).  Owners on other hosts
-    are never judged here: their leases run out on their own.
-    """
-    try:
-        host, pid_text, token = owner.rsplit(":", 2)
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    my_host, my_pid, my_token = me.rsplit(":", 2)
-    if host != my_host:
-        return False
-    if pid == int(my_pid):
-        return token != my_token
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-__all__ = ["AttemptRecord", "Claimed", "Outbox", "StoredDelivery", "DELIVERED", "FAILED",
-           "PENDING", "new_delivery_id", "owner_is_dead_here"]
+__all__ = ["AttemptRecord", "Claimed", "NewEvent", "Outbox", "StoredDelivery", "DELIVERED",
+           "FAILED", "PENDING", "delivery_key", "new_lease_owner", "owner_is_dead_here",
+           "public_delivery_id"]

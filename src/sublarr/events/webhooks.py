@@ -9,6 +9,7 @@ long-lived is kept in ``services.components["webhooks"]``.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
@@ -25,7 +26,7 @@ from sublarr.events.catalog import CATALOG
 from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt, encode_envelope
 from sublarr.events.dispatcher import Dispatcher
 from sublarr.events.maintenance import Maintenance
-from sublarr.events.outbox import PENDING, Outbox, new_delivery_id
+from sublarr.events.outbox import PENDING, NewEvent, Outbox
 from sublarr.events.recorder import Recorder
 from sublarr.events.subscriptions import SubscriptionRegistry
 from sublarr.services import Services
@@ -50,22 +51,21 @@ class OutboxWriter:
         targets = self._registry.current.targets_for(envelope["event_name"])
         if not targets:
             return
-        now = utcnow()
         lease = self._settings().webhook_lease_seconds
         mine = self._dispatcher.reserve(wid for wid, _ in targets)
-        rows = self._outbox.build_rows(envelope["id"], envelope["event_name"],
-                                       encode_envelope(envelope), targets, now, mine, lease)
+        event = NewEvent(envelope["id"], envelope["event_name"], encode_envelope(envelope),
+                         targets, utcnow())
         try:
-            self._outbox.insert_rows(rows)
+            keys = self._outbox.store(event, mine, lease)
         except SQLAlchemyError:
             # Typically an emit inside the producer's own open SQLite write
-            # transaction.  Keep the rows and store them from the dispatcher.
+            # transaction.  Keep the event and store it from the dispatcher.
             log.exception("outbox write failed for %s; storing it in the background",
                           envelope["id"])
-            self._dispatcher.defer_rows(Outbox.without_leases(rows))
+            self._dispatcher.defer(event)
             return
         if mine:
-            self._dispatcher.adopt(self._outbox.leased_rows(rows, now, lease))
+            self._dispatcher.adopt(self._outbox.leased_claims(event, keys, mine, lease))
         others = [wid for wid, _ in targets if wid not in mine]
         if others:
             self._dispatcher.notify(others)
@@ -90,7 +90,8 @@ class Webhooks:
         """POST a ``test`` event to one webhook now: no outbox, no retry; logged."""
         envelope = build_envelope(CATALOG["test"], {"message": TEST_MESSAGE},
                                   datetime.now(timezone.utc), new_event_id())
-        delivery_id = new_delivery_id()
+        # not an outbox row: an id redelivery will not resolve
+        delivery_id = f"dlv_test_{uuid.uuid4().hex[:24]}"
         body = encode_envelope(envelope).encode("utf-8")
         result = attempt(self.sender, endpoint, delivery_id, "test", envelope["id"], body)
         with self.outbox.write_session() as session:
