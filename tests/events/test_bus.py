@@ -123,3 +123,18 @@ def test_coercible_but_wrong_type_breaks_the_schema():
 def test_optional_fields_are_filled_with_null():
     envelope = EventBus(strict=True).emit("provider_failed", {"provider": "x", "error": "boom"})
     assert envelope["data"] == {"provider": "x", "error": "boom", "status_code": None}
+
+
+def test_event_ids_differ_between_forked_processes():
+    import os
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: report its id for the same millisecond
+        os.write(write_end, new_event_id(now_ms=1).encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child_id = os.read(read_end, 100).decode()
+    os.close(read_end)
+    os.close(write_end)
+    assert child_id.startswith("evt_") and child_id != new_event_id(now_ms=1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
+import random
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
@@ -32,8 +32,10 @@ class EventPayloadError(ValueError):
 def new_event_id(now_ms: int | None = None, random_bytes: bytes | None = None) -> str:
     """A sortable unique id: ``evt_`` + 48-bit millisecond time + 80 random bits (base32)."""
     ms = int(time.time() * 1000) if now_ms is None else now_ms
-    rnd = os.urandom(10) if random_bytes is None else random_bytes
-    value = (ms << 80) | int.from_bytes(rnd, "big")
+    # Ids must be unique, not unguessable: the PRNG (reseeded after fork) avoids
+    # a getrandom() syscall that releases the GIL inside every emit.
+    rnd = random.getrandbits(80) if random_bytes is None else int.from_bytes(random_bytes, "big")
+    value = (ms << 80) | rnd
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])
