@@ -74,5 +74,7 @@ def test_kill_9_with_backlog_loses_nothing(tmp_path, data_dir):
     for r in received:
         assert json.loads(r.body)["id"] == r.headers["webhook-id"]
     duplicates = sum(c - 1 for c in Counter(r.headers["webhook-id"] for r in received).values())
-    # only what was in flight (or answered but not yet recorded) at the kill comes twice
-    assert duplicates <= 20, f"{duplicates} duplicates"
+    # Only deliveries that had already gone out when the process died can come
+    # twice (in flight, or answered but not yet recorded): a structural bound,
+    # not a timing one; the +2 covers requests still on the wire at the count.
+    assert duplicates <= before_restart + 2, f"{duplicates} duplicates, {before_restart} sent"

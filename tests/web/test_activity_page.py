@@ -33,10 +33,9 @@ def test_progress_streams_render_as_bars(ui, page, services, live_connected, sna
                                                 "status": "running", "percent": 40.0})
     services.progress.emit("job_update", {"id": 9, "status": "running", "percent": 60.0,
                                           "source_path": "/tv/Show.en.ass"})
-    services.progress.emit("webhook_completed", {"webhook_id": 1, "delivery_id": "d",
-                                                 "event_name": "test", "event_id": "e",
-                                                 "success": True, "status_code": 204,
-                                                 "attempts": 1})
+    services.progress.emit("webhook_completed", {"source": "sonarr", "event_type": "Download",
+                                                 "files": 1, "success": True, "error": None,
+                                                 "duration_ms": 12})
     bars = page.locator("#progress .progress-item")
     expect(bars).to_have_count(4)
     # Operational notices are neither catalog events nor progress: not in the feed.

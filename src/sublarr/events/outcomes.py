@@ -119,16 +119,3 @@ def hook_executed_payload(item: Settled) -> dict[str, Any]:
         "duration_ms": item.result.duration_ms,
         "attempts": item.record.attempts,
     }
-
-
-def completed_progress(item: Settled) -> dict[str, Any]:
-    """The ``webhook_completed`` progress message (Socket.IO only)."""
-    return {
-        "webhook_id": item.endpoint.webhook_id,
-        "delivery_id": item.claimed.id,
-        "event_name": item.claimed.event_name,
-        "event_id": item.claimed.event_id,
-        "success": item.result.success,
-        "status_code": item.result.status_code,
-        "attempts": item.record.attempts,
-    }

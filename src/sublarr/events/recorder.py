@@ -2,8 +2,9 @@
 
 One thread drains the results of every sender: each batch is one
 transaction (outbox rows, hook_log entries, webhook statistics, automatic
-disabling); the events (``hook_executed``, ``webhook_disabled``) and the
-``webhook_completed`` progress message go out after the commit.
+disabling); the events (``hook_executed``, ``webhook_disabled``) go out
+after the commit.  (``webhook_completed`` is the progress notice of
+*incoming* *arr webhooks, sent by the library intake, not of deliveries.)
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from sublarr.events.outbox import Claimed, Outbox
 from sublarr.events.outcomes import (
     Settled,
     announces_execution,
-    completed_progress,
     hook_executed_payload,
     log_entry,
     settle,
@@ -162,7 +162,6 @@ class Recorder:
             self._count_final(s.result.success)
             if announces_execution(s):
                 self._bus.emit("hook_executed", hook_executed_payload(s))
-            self._progress.emit("webhook_completed", completed_progress(s))
         for d in disabled:
             log.warning("webhook %s (%s) disabled: %s", d.webhook_id, d.name, d.reason)
             self._bus.emit("webhook_disabled", {
