@@ -4,8 +4,8 @@ The environment and the stdin document are built by pure functions so they
 can be tested without Flask, a database or a process.  :func:`run_script`
 runs one script: argv without a shell, its own session/process group, a
 private temporary directory as cwd and HOME, stdin/stdout/stderr moved by one
-non-blocking selector loop (no helper threads that a stuck grandchild could
-leave behind), output kept up to 4096 characters per stream.
+poll loop that never blocks on a pipe (no helper threads that a stuck
+grandchild could leave behind), output kept up to 4096 characters per stream.
 
 Leftover processes: when a script exits normally but processes of its group
 are still running (``cmd &`` without ``wait``), they are terminated like on a
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import select
-import selectors
 import signal
 import stat
 import subprocess
@@ -220,26 +219,30 @@ class _Capture:
 class _Pipes:
     """Feeds stdin and drains stdout/stderr of one process without threads.
 
-    Non-blocking I/O on one selector: a script that never reads stdin or a
-    grandchild that keeps a pipe open cannot block the worker.
+    Every read and write waits for poll first, so a script that never reads
+    stdin or a grandchild that keeps a pipe open cannot block the worker.
+    ``select.poll`` directly, not the ``selectors`` wrapper: this loop runs for
+    every hook run and its Python overhead competes with the other workers for
+    the GIL.
     """
 
     def __init__(self, proc: subprocess.Popen, stdin_data: bytes) -> None:
         self.stdout = _Capture(OUTPUT_LIMIT_CHARS)
         self.stderr = _Capture(OUTPUT_LIMIT_CHARS)
-        self._proc = proc
-        self._selector = _new_selector()
+        self._poll = select.poll()
+        self._streams: dict[int, Any] = {}
+        self._captures = {proc.stdout.fileno(): self.stdout, proc.stderr.fileno(): self.stderr}
+        for stream, events in ((proc.stdout, select.POLLIN), (proc.stderr, select.POLLIN),
+                               (proc.stdin, select.POLLOUT)):
+            self._streams[stream.fileno()] = stream
+            self._poll.register(stream.fileno(), events)
         self._stdin = memoryview(stdin_data)
-        for stream, capture in ((proc.stdout, self.stdout), (proc.stderr, self.stderr)):
-            self._selector.register(stream.fileno(), selectors.EVENT_READ, capture)
-        stdin_fd = proc.stdin.fileno()
-        os.set_blocking(stdin_fd, False)
-        self._selector.register(stdin_fd, selectors.EVENT_WRITE, None)
-        self._write(stdin_fd)  # usually all of it fits in the pipe at once
+        self._stdin_fd = proc.stdin.fileno()
+        self._write()  # the pipe is empty: the first chunk always fits
 
     @property
     def open(self) -> bool:
-        return bool(self._selector.get_map())
+        return bool(self._streams)
 
     def run(self, deadline: float, until: Callable[[], bool] = lambda: False) -> None:
         """Move data until every pipe is closed, ``until()`` holds or ``deadline`` passes.
@@ -248,7 +251,7 @@ class _Pipes:
         a flooding script would otherwise make it the hot loop.
         """
         next_check = time.monotonic() + _UNTIL_INTERVAL_SECONDS  # callers just checked
-        while self.open:
+        while self._streams:
             now = time.monotonic()
             if now >= next_check:
                 if until():
@@ -257,27 +260,25 @@ class _Pipes:
             remaining = deadline - now
             if remaining <= 0:
                 return
-            for key, _events in self._selector.select(min(remaining, _POLL_SECONDS)):
-                if key.data is None:
-                    self._write(key.fd)
-                else:
-                    self._read(key.fd, key.data)
+            for fd, _events in self._poll.poll(min(remaining, _POLL_SECONDS) * 1000):
+                if fd == self._stdin_fd:
+                    self._write()
+                elif fd in self._streams:
+                    self._read(fd)
 
-    def _write(self, fd: int) -> None:
-        if not self._stdin:
-            self._close(fd)
-            return
+    def _write(self) -> None:
+        # At most PIPE_BUF bytes, and only when the pipe is empty or poll said it has room:
+        # such a write never blocks, so the pipe stays blocking for the script's sake
+        # and we save the fcntl calls of making our end non-blocking.
         try:
-            written = os.write(fd, self._stdin[:_READ_CHUNK])
-        except BlockingIOError:
-            return
+            written = os.write(self._stdin_fd, self._stdin[:select.PIPE_BUF])
         except OSError:  # BrokenPipe: the script does not want (more of) stdin
             written = len(self._stdin)
         self._stdin = self._stdin[written:]
         if not self._stdin:
-            self._close(fd)
+            self._close(self._stdin_fd)
 
-    def _read(self, fd: int, capture: _Capture) -> None:
+    def _read(self, fd: int) -> None:
         try:
             chunk = os.read(fd, _READ_CHUNK)
         except BlockingIOError:
@@ -285,27 +286,19 @@ class _Pipes:
         except OSError:
             chunk = b""
         if chunk:
-            capture.feed(chunk)
+            self._captures[fd].feed(chunk)
         else:
             self._close(fd)
 
     def _close(self, fd: int) -> None:
-        if fd in self._selector.get_map():
-            self._selector.unregister(fd)
-        for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
-            if stream is not None and not stream.closed and stream.fileno() == fd:
-                stream.close()
+        stream = self._streams.pop(fd, None)
+        if stream is not None:
+            self._poll.unregister(fd)
+            stream.close()
 
     def close(self) -> None:
-        for fd in list(self._selector.get_map()):
+        for fd in list(self._streams):
             self._close(fd)
-        self._selector.close()
-
-
-def _new_selector() -> selectors.BaseSelector:
-    # poll(2) needs no extra descriptor per run, unlike epoll; three fds are its sweet spot.
-    return selectors.PollSelector() if hasattr(selectors, "PollSelector") \
-        else selectors.DefaultSelector()
 
 
 # --------------------------------------------------------------------------- running

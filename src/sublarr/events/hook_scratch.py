@@ -7,6 +7,7 @@ import queue
 import shutil
 import tempfile
 import threading
+from collections import deque
 
 SCRATCH_PREFIX = "sublarr-hook-"
 READY_IDLE_SECONDS = 30.0
@@ -17,8 +18,8 @@ class ScratchDirs:
     """Private per-run directories (cwd and HOME), never reused.
 
     Unstarted, ``take`` creates and ``give_back`` removes in the caller's
-    thread.  Started, one thread removes used directories behind the workers
-    and, while scripts are running, keeps a few fresh ones ready: mkdir/rmdir
+    thread.  Started, one thread keeps a few fresh ones ready while scripts
+    are running and removes used directories behind the workers: mkdir/rmdir
     cost milliseconds on some disks, and a worker should spend its time
     running scripts.  After READY_IDLE_SECONDS without a run the ready ones
     are removed, so nothing lingers in the temp dir of an idle or hook-less
@@ -28,7 +29,10 @@ class ScratchDirs:
 
     def __init__(self, ready: int = 4, max_backlog: int = 256,
                  idle_seconds: float = READY_IDLE_SECONDS) -> None:
-        self._ready: queue.Queue[str] = queue.Queue(maxsize=ready)
+        # A deque: appends and pops are atomic and take no Python-level lock, which the
+        # workers would otherwise contend for with this thread once per run.
+        self._ready: deque[str] = deque()
+        self._ready_target = ready
         self._idle_seconds = idle_seconds
         self._used: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._busy = threading.Event()  # set by take(): only then keep dirs ready
@@ -40,11 +44,12 @@ class ScratchDirs:
         self._thread.start()
 
     def take(self) -> str:
-        self._busy.set()
+        if not self._busy.is_set():
+            self._busy.set()
         while True:
             try:
-                path = self._ready.get_nowait()
-            except queue.Empty:
+                path = self._ready.popleft()
+            except IndexError:
                 return tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
             if os.path.isdir(path):
                 return path
@@ -65,32 +70,34 @@ class ScratchDirs:
 
     def _tend(self) -> None:
         while True:
-            idle = self._ready.full() or not self._busy.is_set()
+            if self._busy.is_set() and len(self._ready) < self._ready_target:
+                # Making comes first: a worker that finds none ready makes one itself and
+                # waits for the disk; removal can lag (bounded by max_backlog).
+                self._make_one()
+                continue
             try:
-                path = self._used.get(block=idle, timeout=self._idle_seconds if idle else None)
-            except queue.Empty:
-                if idle:  # no run for a while
-                    self._busy.clear()
-                    self._drop_ready()
-                else:
-                    self._make_one()
+                path = self._used.get(timeout=self._idle_seconds)
+            except queue.Empty:  # no run for a while
+                self._busy.clear()
+                self._drop_ready()
                 continue
             if path is None:
                 return
             _remove_dir(path)
 
     def _make_one(self) -> None:
-        path = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
         try:
-            self._ready.put_nowait(path)
-        except queue.Full:
-            _remove_dir(path)
+            path = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
+        except OSError:  # full or vanished temp dir: workers make their own (and see why)
+            self._busy.clear()
+            return
+        self._ready.append(path)
 
     def _drop_ready(self) -> None:
         while True:
             try:
-                _remove_dir(self._ready.get_nowait())
-            except queue.Empty:
+                _remove_dir(self._ready.popleft())
+            except IndexError:
                 return
 
 

@@ -17,6 +17,7 @@ import queue
 import signal
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,8 +49,10 @@ SHUTDOWN_WAIT_SECONDS = 10.0
 CACHE_REFRESH_SECONDS = 30.0
 RECORD_BATCH = 200
 # While runs are in flight, waiting briefly for more outcomes turns a burst into a few
-# transactions instead of one each (less GIL time taken from the workers).
-RECORD_LINGER_SECONDS = 0.05
+# transactions instead of one each (less GIL time taken from the workers).  The recorder
+# naps in steps meanwhile instead of waking for every single outcome.
+RECORD_LINGER_SECONDS = 0.1
+RECORD_NAP_SECONDS = 0.01
 RECORD_ATTEMPTS = 3
 RECORD_RETRY_SECONDS = 0.5
 QUEUE_FULL_ERROR = "Not run: the hook queue is full ({size} runs waiting); raise hook_queue_size " \
@@ -90,7 +93,12 @@ class HookEngine:
                                                                  or os.defpath)
         self._shutdown_wait = shutdown_wait
         self._kill_grace = kill_grace
-        self._jobs: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+        # A SimpleQueue (C, lock-free for us) plus markers in deques, whose append and pop are
+        # atomic and never block: a queue.Queue's Python-level lock, contended by the workers,
+        # made the producer give up the GIL (and wait milliseconds for it) inside emit.
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._waiting: deque[None] = deque()  # one per queued job: the queue bound
+        self._unfinished: deque[None] = deque()  # one per queued or running job
         self._outcomes: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._groups = ProcessGroups()
         self._scratch = ScratchDirs(ready=max(8, 2 * workers))
@@ -142,13 +150,14 @@ class HookEngine:
         self._stopping.set()
         self._reject_queued()
         for _ in self._threads:
-            self._put_stop()
+            self._jobs.put(_STOP)
         deadline = time.monotonic() + self._shutdown_wait
         self._join_workers(deadline)
         if self.terminate_running(signal.SIGTERM):
             self._join_workers(time.monotonic() + self._kill_grace)
             self.terminate_running(signal.SIGKILL)
             self._join_workers(time.monotonic() + self._kill_grace)
+        self._reject_queued()  # a producer that raced the shutdown queued behind the stops
         self._outcomes.put(_STOP)
         if self._recorder is not None:
             self._recorder.join(self._shutdown_wait)
@@ -169,15 +178,8 @@ class HookEngine:
                 return
             if job is not _STOP:
                 self._reject(job.spec, job.envelope, SHUTDOWN_ERROR)
-            self._jobs.task_done()
-
-    def _put_stop(self) -> None:
-        while True:
-            try:
-                self._jobs.put_nowait(_STOP)
-                return
-            except queue.Full:  # producers that raced the shutdown refilled it
-                self._reject_queued()
+                self._waiting.pop()
+                self._unfinished.pop()
 
     def _join_workers(self, deadline: float) -> None:
         for thread in self._threads:
@@ -202,13 +204,15 @@ class HookEngine:
                         spec.name, envelope.get("event_name"))
             self._reject(spec, envelope, SHUTDOWN_ERROR)
             return False
-        try:
-            self._jobs.put_nowait(_Job(spec, envelope))
-            return True
-        except queue.Full:
+        if len(self._waiting) >= self.queue_size:
             self._warn_queue_full()
             self._reject(spec, envelope, QUEUE_FULL_ERROR.format(size=self.queue_size))
             return False
+        # Racing producers may overshoot the bound by one each; it only needs to be bounded.
+        self._waiting.append(None)
+        self._unfinished.append(None)  # before the job: the recorder must never miss it
+        self._jobs.put(_Job(spec, envelope))
+        return True
 
     def _warn_queue_full(self) -> None:
         """One log line per interval, not one per rejected run during a storm."""
@@ -251,9 +255,10 @@ class HookEngine:
     def _work(self) -> None:
         while True:
             job = self._jobs.get()
+            if job is _STOP:
+                return
+            self._waiting.pop()
             try:
-                if job is _STOP:
-                    return
                 if self._stopping.is_set():
                     self._reject(job.spec, job.envelope, SHUTDOWN_ERROR)
                     continue
@@ -261,7 +266,7 @@ class HookEngine:
                 result = self.execute_hook(job.spec, job.envelope)
                 self._outcomes.put(_Outcome(job.spec, job.envelope, result, 1, started))
             finally:
-                self._jobs.task_done()  # after the outcome is queued: see _take_batch
+                self._unfinished.pop()  # after the outcome is queued: see _take_batch
 
     # ----------------------------------------------------------------- recording
 
@@ -287,14 +292,14 @@ class HookEngine:
         batch = [first]
         until = time.monotonic() + RECORD_LINGER_SECONDS
         while len(batch) < RECORD_BATCH:
-            in_flight = self._jobs.unfinished_tasks > 0  # queued or running
-            wait = until - time.monotonic() if in_flight else 0.0
+            in_flight = bool(self._unfinished)  # queued or running
             try:
-                item = self._outcomes.get(timeout=wait) if wait > 0 else \
-                    self._outcomes.get_nowait()
+                item = self._outcomes.get_nowait()
             except queue.Empty:
-                if not in_flight or time.monotonic() >= until:
+                now = time.monotonic()
+                if not in_flight or now >= until:
                     return batch, False
+                time.sleep(min(RECORD_NAP_SECONDS, until - now))
                 continue
             if item is _STOP:
                 return batch + self._drain_outcomes(), True
