@@ -142,3 +142,17 @@ def test_scoring_weights_unique_per_type_and_key(database):
             s.add(ScoringWeight(score_type="episode", weight_key="hash", value=1))
     with database.session() as s:
         s.add(ScoringWeight(score_type="movie", weight_key="hash", value=100))
+
+
+def test_every_migration_downgrades_and_upgrades_again(database):
+    from alembic import command
+
+    from sublarr.db.engine import alembic_config
+
+    cfg = alembic_config()
+    with database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert set(inspect(database.engine).get_table_names()) <= {"alembic_version"}
+    database.upgrade()
+    assert FOUNDATION_TABLES | {"webhook_events"} <= set(inspect(database.engine).get_table_names())

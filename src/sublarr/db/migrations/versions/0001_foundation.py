@@ -1,4 +1,4 @@
-"""Foundation tables: settings, hooks, webhooks, outbox, hook log, scoring.
+"""Foundation tables: settings, hooks, webhooks, hook log, scoring (the outbox is 0002).
 
 Revision ID: 0001
 Revises:
@@ -62,34 +62,6 @@ def upgrade() -> None:
         *_stamps(),
     )
     op.create_table(
-        "webhook_deliveries",
-        sa.Column("id", sa.String(40), primary_key=True),
-        sa.Column(
-            "webhook_id",
-            sa.Integer(),
-            sa.ForeignKey("webhook_configs.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(40), nullable=False),
-        sa.Column("event_name", sa.String(100), nullable=False),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("max_attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
-        sa.Column("lease_expires_at", UTCDateTime()),
-        sa.Column("lease_owner", sa.String(64)),
-        sa.Column("last_status_code", sa.Integer()),
-        sa.Column("last_error", sa.Text()),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("completed_at", UTCDateTime()),
-    )
-    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["status", "next_attempt_at"])
-    op.create_index(
-        "ix_webhook_deliveries_webhook_status", "webhook_deliveries", ["webhook_id", "status"]
-    )
-    op.create_index("ix_webhook_deliveries_completed", "webhook_deliveries", ["completed_at"])
-    op.create_table(
         "hook_log",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("hook_type", sa.String(16), nullable=False),
@@ -135,7 +107,6 @@ def downgrade() -> None:
         "provider_score_modifiers",
         "scoring_weights",
         "hook_log",
-        "webhook_deliveries",
         "webhook_configs",
         "hook_configs",
         "settings",

@@ -23,7 +23,6 @@ LEASED = sa.text("status = 'pending' AND lease_owner IS NOT NULL")
 
 
 def upgrade() -> None:
-    op.drop_table("webhook_deliveries")  # the 0001 shape; nothing was ever released with it
     op.create_table(
         "webhook_events",
         sa.Column("event_id", sa.String(40), primary_key=True),
@@ -69,26 +68,3 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("webhook_deliveries")
     op.drop_table("webhook_events")
-    op.create_table(
-        "webhook_deliveries",
-        sa.Column("id", sa.String(40), primary_key=True),
-        sa.Column("webhook_id", sa.Integer(),
-                  sa.ForeignKey("webhook_configs.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("event_id", sa.String(40), nullable=False),
-        sa.Column("event_name", sa.String(100), nullable=False),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("max_attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
-        sa.Column("lease_expires_at", UTCDateTime()),
-        sa.Column("lease_owner", sa.String(64)),
-        sa.Column("last_status_code", sa.Integer()),
-        sa.Column("last_error", sa.Text()),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("completed_at", UTCDateTime()),
-    )
-    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["status", "next_attempt_at"])
-    op.create_index("ix_webhook_deliveries_webhook_status", "webhook_deliveries",
-                    ["webhook_id", "status"])
-    op.create_index("ix_webhook_deliveries_completed", "webhook_deliveries", ["completed_at"])
