@@ -133,3 +133,19 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
     server = LiveServer(app)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def events(services: Services) -> list[dict]:
+    """Every catalog event the app emits during the test, in order."""
+    collected: list[dict] = []
+    services.bus.subscribe(collected.append)
+    return collected
+
+
+@pytest.fixture
+def media_root(tmp_path: Path) -> Iterator[Path]:
+    """A media folder whose name has spaces, brackets and non-ASCII, as real libraries do."""
+    root = tmp_path / "media [lib] ü"
+    root.mkdir()
+    yield root
