@@ -1,6 +1,7 @@
 """One HTTP attempt of a webhook delivery: headers, POST, bounded read, verdict.
 
-Connections are pooled and kept alive (urllib3); redirects are never
+Connections are pooled and kept alive (:mod:`sublarr.events.http_pool`, on the
+stdlib http.client: about half urllib3's CPU per POST); redirects are never
 followed; at most :data:`EXCERPT_LIMIT` bytes of a response are read, and a
 longer body closes the connection instead of being drained.
 """
@@ -8,17 +9,12 @@ longer body closes the connection instead of being drained.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass
+from http.client import HTTPException
 from typing import Any, Mapping
 
-import urllib3
-from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import NewConnectionError, ProtocolError
-from urllib3.exceptions import TimeoutError as Urllib3Timeout
-from urllib3.util import parse_url
-
+from sublarr.events.http_pool import HttpPool
 from sublarr.events.retry_policy import Verdict, classify, parse_retry_after
 from sublarr.events.signing import signature_headers
 
@@ -94,11 +90,8 @@ def request_headers(
 
 def describe_error(exc: BaseException, timeout: float) -> str:
     """A short, secret-free description of a transport failure."""
-    # NewConnectionError subclasses the timeout error in urllib3; it is a refusal.
-    if isinstance(exc, Urllib3Timeout) and not isinstance(exc, NewConnectionError):
+    if isinstance(exc, TimeoutError):  # socket and TLS timeouts alike
         return f"Timeout after {timeout:g}s"
-    if isinstance(exc, ProtocolError) and exc.args and isinstance(exc.args[-1], BaseException):
-        exc = exc.args[-1]
     text = f"{type(exc).__name__}: {exc}"
     return text[:ERROR_LIMIT]
 
@@ -106,80 +99,34 @@ def describe_error(exc: BaseException, timeout: float) -> str:
 class HttpSender:
     """Pooled keep-alive POSTs; one instance per dispatcher, shared by its workers.
 
-    One urllib3 connection pool per scheme/host/port, looked up without
-    re-parsing the URL on every send.
+    At most ``max_connections`` idle connections are kept per scheme/host/port,
+    for at most ``max_pools`` of them.
     """
 
     def __init__(self, max_connections: int, max_pools: int = 256) -> None:
-        self._max_connections = max_connections
-        self._max_pools = max_pools
-        self._lock = threading.Lock()
-        self._targets: dict[str, tuple[urllib3.HTTPConnectionPool, str]] = {}
-
-    def _target(self, url: str) -> tuple[urllib3.HTTPConnectionPool, str]:
-        found = self._targets.get(url)
-        if found is not None:
-            return found
-        with self._lock:
-            if len(self._targets) >= self._max_pools:
-                self._close_all()
-            parsed = parse_url(url)
-            pool = urllib3.connection_from_url(
-                url, maxsize=self._max_connections, block=False, retries=False)
-            found = self._targets[url] = (pool, parsed.request_uri)
-            return found
+        self._pool = HttpPool(max_idle=max_connections, max_origins=max_pools)
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float
              ) -> AttemptResult:
         """POST once; never raises for network trouble (it becomes the result's error)."""
         started = time.perf_counter()
         try:
-            pool, target = self._target(url)
-            response = pool.urlopen(
-                "POST", target, body=body, headers=headers, retries=False, redirect=False,
-                timeout=urllib3.Timeout(connect=timeout, read=timeout),
-                preload_content=False, decode_content=False, assert_same_host=False,
-            )
-        except (Urllib3Error, OSError, ValueError) as exc:
+            exchange = self._pool.request("POST", url, body, headers, timeout)
+        except (OSError, HTTPException, ValueError) as exc:
             return AttemptResult(None, None, describe_error(exc, timeout), _ms_since(started))
         try:
-            excerpt = _read_excerpt(response)
-        except (Urllib3Error, OSError) as exc:
+            data = exchange.read_body(EXCERPT_LIMIT)
+            excerpt = data[:EXCERPT_LIMIT].decode("utf-8", "replace") if data else None
+        except (OSError, HTTPException) as exc:
             # Status is known; a body that breaks off mid-way does not change the verdict.
             excerpt = f"[response body unreadable: {describe_error(exc, timeout)}]"
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        error = None if 200 <= response.status < 300 else f"HTTP {response.status}"
-        return AttemptResult(response.status, excerpt, error, _ms_since(started), retry_after)
+        status = exchange.response.status
+        retry_after = parse_retry_after(exchange.response.getheader("Retry-After"))
+        error = None if 200 <= status < 300 else f"HTTP {status}"
+        return AttemptResult(status, excerpt, error, _ms_since(started), retry_after)
 
     def close(self) -> None:
-        with self._lock:
-            self._close_all()
-
-    def _close_all(self) -> None:
-        for pool, _ in self._targets.values():
-            pool.close()
-        self._targets = {}
-
-
-def _read_excerpt(response: urllib3.BaseHTTPResponse) -> str | None:
-    """At most EXCERPT_LIMIT bytes; a longer body closes the connection (never drained)."""
-    try:
-        data = response.read(EXCERPT_LIMIT + 1)
-        # ``closed`` turns true once the body's end was read (then the
-        # connection is already back in the pool).
-        complete = len(data) <= EXCERPT_LIMIT and response.closed
-    except BaseException:
-        response.close()
-        response.release_conn()
-        raise
-    if complete:
-        response.release_conn()
-    else:
-        response.close()
-        response.release_conn()
-    if not data:
-        return None
-    return data[:EXCERPT_LIMIT].decode("utf-8", "replace")
+        self._pool.close()
 
 
 def _ms_since(started: float) -> int:
