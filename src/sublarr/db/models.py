@@ -88,6 +88,14 @@ class WebhookEvent(Base):
     event_name: Mapped[str] = mapped_column(String(100), nullable=False)
     payload: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # JSON [[webhook_id, max_attempts], ...] until the delivery rows exist (then NULL)
+    targets: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        Index("ix_webhook_events_unfanned", "created_at",
+              sqlite_where=text("targets IS NOT NULL"),
+              postgresql_where=text("targets IS NOT NULL")),
+    )
 
 
 class WebhookDelivery(Base):

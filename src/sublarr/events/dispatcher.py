@@ -26,7 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sublarr.config import Settings
 from sublarr.db.base import utcnow
 from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt
-from sublarr.events.outbox import Claimed, NewEvent, Outbox, owner_is_dead_here
+from sublarr.events.intake import Intake
+from sublarr.events.outbox import Claimed, FanOut, NewEvent, Outbox, owner_is_dead_here
 from sublarr.events.recorder import Recorder
 from sublarr.events.subscriptions import SubscriptionRegistry
 
@@ -37,6 +38,8 @@ LEASE_MARGIN_SECONDS = 5.0   # a send must finish this long before its lease run
 RELOAD_EVERY_SECONDS = 5.0   # re-read webhook configs (another process may edit them)
 STOP_GRACE_SECONDS = 5.0
 FOLLOW_LIMIT = 16            # rows a worker sends for one webhook before yielding
+# Delivery rows per fan-out transaction (bounds how long other writers wait).
+FANOUT_ROWS = 128
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,10 @@ class Dispatcher:
     """Owns the scheduler, the sender workers and the recorder of one process."""
 
     def __init__(self, outbox: Outbox, registry: SubscriptionRegistry, recorder: Recorder,
-                 settings: Callable[[], Settings], sender: HttpSender) -> None:
+                 settings: Callable[[], Settings], sender: HttpSender,
+                 intake: Intake | None = None) -> None:
         self._outbox = outbox
+        self._intake = intake
         self._registry = registry
         self._recorder = recorder
         self._settings = settings
@@ -64,6 +69,7 @@ class Dispatcher:
         self._backlog: set[int] = set()     # webhooks that may have unleased due rows
         self._wakeups: list[tuple[float, int]] = []   # heap of (monotonic due, webhook_id)
         self._deferred: deque[NewEvent] = deque()
+        self._fanout_due = True             # stored events may lack delivery rows
         self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._workers = settings().webhook_workers
@@ -101,6 +107,8 @@ class Dispatcher:
         except Exception:  # the leases run out by themselves
             log.warning("could not release %d buffered deliveries", len(leftovers), exc_info=True)
         self._outbox.close()
+        if self._intake is not None:
+            self._intake.close()
         self._sender.close()
 
     def notify(self, webhook_ids: Iterable[int]) -> None:
@@ -111,11 +119,17 @@ class Dispatcher:
             self._backlog |= ids
             self._cond.notify()
 
+    def events_stored(self) -> None:
+        """The producer stored an event some webhook wants: write its rows soon."""
+        with self._cond:
+            self._fanout_due = True
+            self._cond.notify()
+
     def reserve(self, webhook_ids: Iterable[int]) -> set[int]:
         """The webhooks whose local buffer has room for a new row right now.
 
-        The producer stores those rows already leased to this process and
-        hands them over with :meth:`adopt`: no claim query per event.  Rows of
+        The fan-out stores those rows already leased to this process and
+        hands them over with :meth:`adopt`: no claim query per row.  Rows of
         busy or failing webhooks go to the shared backlog instead.
         """
         cap = self._settings().webhook_max_in_flight_per_endpoint
@@ -129,7 +143,7 @@ class Dispatcher:
                     < (cap if wid in failing else healthy_depth)}
 
     def adopt(self, claimed: list[Claimed]) -> None:
-        """Take rows the producer stored leased to us (see :meth:`reserve`).
+        """Take rows the fan-out stored leased to us (see :meth:`reserve`).
 
         Free slots start sending right here, handing the rows straight to a
         worker instead of waking the scheduler first.
@@ -168,9 +182,12 @@ class Dispatcher:
                 hinted, self._hinted = self._hinted, set()
                 hinted |= self._pop_due_wakeups(time.monotonic())
                 self._backlog |= hinted
+                fan_out, self._fanout_due = self._fanout_due, False
             try:
                 now = time.monotonic()
                 self._flush_deferred()
+                if fan_out or now >= next_poll:
+                    self._fan_out()
                 if now >= next_reload:
                     self._registry.reload()
                     next_reload = now + RELOAD_EVERY_SECONDS
@@ -189,12 +206,54 @@ class Dispatcher:
 
     def _wait(self, next_poll: float) -> None:
         with self._cond:
-            if self._stopping or self._hinted or self._deferred or self._can_dispatch():
+            if (self._stopping or self._hinted or self._deferred or self._fanout_due
+                    or self._can_dispatch()):
                 return
             until = next_poll
             if self._wakeups:
                 until = min(until, self._wakeups[0][0])
             self._cond.wait(max(until - time.monotonic(), 0.0))
+
+    def _fan_out(self) -> None:
+        """Write the delivery rows of stored events, one bounded transaction at a time:
+        first those in the producers' journal (SQLite), then those in the outbox."""
+        widest = max(map(len, self._registry.current.by_event.values()), default=1)
+        per_batch = max(1, FANOUT_ROWS // widest)
+        intake = self._intake
+        if intake is not None:
+            self._fan_out_from(lambda: self._from_journal(intake, per_batch), per_batch)
+        self._fan_out_from(lambda: self._outbox.fan_out(
+            per_batch, self.reserve, self._lease(), self._webhook_exists), per_batch)
+
+    def _fan_out_from(self, step: Callable[[], FanOut], per_batch: int) -> None:
+        while not self._stopping:
+            try:
+                done = step()
+            except IntegrityError:
+                # A webhook was deleted behind our cache's back: re-read, then go on.
+                self._registry.reload()
+                done = step()
+            if done.adopted:
+                self.adopt(done.adopted)
+            if done.queued:
+                self.notify(done.queued)
+            if done.events < per_batch:
+                return
+
+    def _from_journal(self, intake: Intake, limit: int) -> FanOut:
+        journaled = intake.oldest(limit)
+        if not journaled:
+            return FanOut(0, [], set())
+        done = self._outbox.store_fanned([j.event for j in journaled], self.reserve,
+                                         self._lease(), self._webhook_exists)
+        intake.remove_through(journaled[-1].position)
+        return done
+
+    def _lease(self) -> float:
+        return self._settings().webhook_lease_seconds
+
+    def _webhook_exists(self, webhook_id: int) -> bool:
+        return webhook_id in self._registry.current.endpoints
 
     def _pop_due_wakeups(self, now: float) -> set[int]:
         due = set()

@@ -12,9 +12,10 @@ its dead predecessors' leases at once.  Row states: ``pending`` →
 
 from __future__ import annotations
 
+import json
 import threading
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Collection, ContextManager, Iterable, Iterator, NamedTuple, Sequence
 
@@ -28,7 +29,7 @@ from sublarr.events import outbox_sql as sql
 from sublarr.events.lease_owners import new_lease_owner, owner_is_dead_here
 from sublarr.events.outbox_sql import DELIVERIES as _T
 from sublarr.events.outbox_sql import EVENTS as _E
-from sublarr.events.outbox_sql import IS_PENDING
+from sublarr.events.outbox_sql import IS_PENDING, UNFANNED
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 PRUNE_CHUNK = 1000
@@ -76,6 +77,15 @@ class NewEvent:
 
 
 @dataclass(frozen=True)
+class FanOut:
+    """What one fan-out transaction stored."""
+
+    events: int                   # events whose rows now exist (0: none was waiting)
+    adopted: list[Claimed]        # rows stored already leased to this process
+    queued: set[int]              # webhooks that got rows in the shared backlog
+
+
+@dataclass(frozen=True)
 class AttemptRecord:
     """The stored effect of one attempt on its row."""
 
@@ -120,6 +130,9 @@ class Outbox:
         self._record = sql.record_statement()
         self._marker = "?" if dialect.paramstyle == "qmark" else "%s"
         self._insert_event_sql = sql.event_insert_sql(self._marker)
+        self._insert_unfanned_sql = sql.event_with_targets_insert_sql(self._marker)
+        self._unfanned = sql.unfanned_statement()
+        self._fanned = sql.fanned_statement()
         self._own: Any = None       # the SQLite producer connection, see _producer_connection
         self._closed = False
 
@@ -149,32 +162,107 @@ class Outbox:
         event = NewEvent(event_id, event_name, payload, targets, now or utcnow())
         return [public_delivery_id(key) for key in self.store(event)]
 
-    def store(self, event: NewEvent, leased_to_me: Collection[int] = (),
-              lease_seconds: float = 0.0) -> list[int]:
-        """Store the event and its pending rows in one transaction; the row ids in
-        ``targets`` order.
+    def store_event(self, event: NewEvent) -> None:
+        """The producer's write inside every ``emit``: one row, however many
+        webhooks want the event.
 
-        Rows of webhooks in ``leased_to_me`` are stored already leased to this
-        process, so its dispatcher can send them without claiming them first.
-        This runs inside every ``emit``: plain SQL to the driver, and one
-        multi-row statement (each statement step lets other threads take the
-        GIL, and the producer waits to get it back).
+        The targets ride along as JSON; :meth:`fan_out` writes the delivery
+        rows later, off the producer's thread.  Plain SQL to the driver: the
+        SQLAlchemy layers would cost more than the insert.
         """
         if not event.targets:
+            return
+        targets = json.dumps(event.targets, separators=(",", ":"))
+        values = (event.event_id, event.event_name, event.payload,
+                  self._to_db(event.created_at), targets)
+        with self._raw_transaction(self._insert_unfanned_sql) as cursor:
+            cursor.execute(self._insert_unfanned_sql, values)
+
+    def store(self, event: NewEvent) -> list[int]:
+        """Store the event and its pending rows at once (redelivery, deferred
+        events); the row ids in ``targets`` order."""
+        if not event.targets:
             return []
-        stamp = self._to_db(event.created_at)
-        mine = (self.owner, self._to_db(event.created_at + timedelta(seconds=lease_seconds)))
-        params: list[Any] = []
-        for wid, max_attempts in event.targets:
-            lease = mine if wid in leased_to_me else (None, None)
-            params += (wid, event.event_id, max_attempts, stamp, *lease)
         rows_sql = sql.deliveries_insert_sql(self._marker, len(event.targets))
+        params = self._row_params([event], (), None)
         with self._raw_transaction(rows_sql) as cursor:
-            cursor.execute(self._insert_event_sql,
-                           (event.event_id, event.event_name, event.payload, stamp))
+            cursor.execute(self._insert_event_sql, (event.event_id, event.event_name,
+                                                    event.payload, self._to_db(event.created_at)))
             cursor.execute(rows_sql, params)
             # ids grow in VALUES order; RETURNING's own order is not promised
             return sorted(row[0] for row in cursor.fetchall())
+
+    def _row_params(self, events: Sequence[NewEvent], leased_to_me: Collection[int],
+                    lease_until: datetime | None) -> list[Any]:
+        """Positional parameters of :func:`outbox_sql.deliveries_insert_sql`, in
+        ``targets`` order; rows of ``leased_to_me`` are stored leased to us."""
+        mine = (self.owner, self._to_db(lease_until) if lease_until else None)
+        params: list[Any] = []
+        for event in events:
+            stamp = self._to_db(event.created_at)
+            for wid, max_attempts in event.targets:
+                lease = mine if wid in leased_to_me else (None, None)
+                params += (wid, event.event_id, max_attempts, stamp, *lease)
+        return params
+
+    def fan_out(self, max_events: int, reserve: Callable[[Iterable[int]], set[int]],
+                lease_seconds: float, exists: Callable[[int], bool],
+                now: datetime | None = None) -> FanOut:
+        """Write the delivery rows of up to ``max_events`` events stored by
+        :meth:`store_event`, oldest first, and mark them done.
+
+        One transaction per call, so a producer waits behind at most one
+        bounded batch.  ``reserve`` picks the webhooks whose rows this
+        process will send itself: those are stored leased to us and returned
+        as claims (no claim query needed); the rest go to the shared backlog.
+        Targets whose webhook no longer ``exists`` (deleted since the emit)
+        are dropped.
+        """
+        until = (now or utcnow()) + timedelta(seconds=lease_seconds)
+        with self.write_connection() as conn:
+            taken = conn.execute(self._unfanned, {"f_limit": max_events}).all()
+            # RETURNING promises no order: oldest first, as emitted
+            stored = [_with_known_targets(_unfanned_event(row), exists)
+                      for row in sorted(taken, key=lambda r: (r.created_at, r.event_id))]
+            if not stored:
+                return FanOut(0, [], set())
+            adopted, queued = self._insert_rows(conn, stored, reserve, until)
+            conn.execute(self._fanned, {"f_ids": [e.event_id for e in stored]})
+        return FanOut(len(stored), adopted, queued)
+
+    def store_fanned(self, events: Sequence[NewEvent], reserve: Callable[[Iterable[int]], set[int]],
+                     lease_seconds: float, exists: Callable[[int], bool],
+                     now: datetime | None = None) -> FanOut:
+        """Store journalled events (see :mod:`sublarr.events.intake`) with their
+        delivery rows in one transaction.
+
+        An event already stored (copied before a crash stopped its removal
+        from the journal) is skipped with its rows.
+        """
+        until = (now or utcnow()) + timedelta(seconds=lease_seconds)
+        with self.write_connection() as conn:
+            stamps = [self._to_db(e.created_at) for e in events]
+            inserted = {row[0] for row in conn.exec_driver_sql(
+                sql.events_insert_sql(self._marker, len(events)),
+                tuple(v for e, at in zip(events, stamps, strict=True)
+                      for v in (e.event_id, e.event_name, e.payload, at)))}
+            fresh = [_with_known_targets(e, exists) for e in events if e.event_id in inserted]
+            adopted, queued = self._insert_rows(conn, fresh, reserve, until)
+        return FanOut(len(events), adopted, queued)
+
+    def _insert_rows(self, conn: Connection, events: Sequence[NewEvent],
+                     reserve: Callable[[Iterable[int]], set[int]], until: datetime
+                     ) -> tuple[list[Claimed], set[int]]:
+        events = [e for e in events if e.targets]
+        count = sum(len(e.targets) for e in events)
+        if not count:
+            return [], set()
+        mine = reserve({wid for e in events for wid, _ in e.targets})
+        rows_sql = sql.deliveries_insert_sql(self._marker, count)
+        # ids grow in VALUES order; RETURNING's own order is not promised
+        keys = sorted(row[0] for row in conn.exec_driver_sql(
+            rows_sql, tuple(self._row_params(events, mine, until))))
+        return _pair_rows(events, keys, mine, until)
 
     @contextmanager
     def _raw_transaction(self, statement: str) -> Iterator[Any]:
@@ -217,15 +305,6 @@ class Outbox:
             if self._own is not None:
                 self._own.close()
                 self._own = None
-
-    def leased_claims(self, event: NewEvent, keys: Sequence[int], leased_to_me: Collection[int],
-                      lease_seconds: float) -> list[Claimed]:
-        """The rows :meth:`store` leased to us, as claims (no query needed)."""
-        until = event.created_at + timedelta(seconds=lease_seconds)
-        eid, name, payload = event.event_id, event.event_name, event.payload
-        rows = zip(keys, event.targets, strict=True)
-        return [Claimed(f"{ID_PREFIX}{key}", wid, eid, name, payload, 0, m, until)
-                for key, (wid, m) in rows if wid in leased_to_me]
 
     def redeliver(self, delivery_id: str, max_attempts: int) -> str | None:
         """A fresh pending copy of a stored delivery (same event id); None when pruned."""
@@ -332,13 +411,20 @@ class Outbox:
                               row.payload, row.status, row.attempts)
 
     def count(self, status: str | None = None, webhook_id: int | None = None) -> int:
+        """Deliveries by status; pending ones include those of events whose rows
+        are not written yet."""
         stmt = select(func.count()).select_from(_T)
         if status is not None:
             stmt = stmt.where(_T.c.status == status)
         if webhook_id is not None:
             stmt = stmt.where(_T.c.webhook_id == webhook_id)
         with self._db.engine.connect() as conn:
-            return int(conn.execute(stmt).scalar() or 0)
+            stored = int(conn.execute(stmt).scalar() or 0)
+            if status not in (None, PENDING):
+                return stored
+            waiting = conn.execute(select(_E.c.targets).where(UNFANNED)).scalars()
+            return stored + sum(1 for targets in waiting for wid, _ in json.loads(targets)
+                                if webhook_id is None or wid == webhook_id)
 
     # -- retention ----------------------------------------------------------
     def prune_completed(self, max_age_days: int, max_count: int, now: datetime | None = None
@@ -356,7 +442,8 @@ class Outbox:
                         .offset(max_count).limit(PRUNE_CHUNK))
         removed = sum(self._delete_chunks(_T, _T.c.id, chunk) for chunk in (too_old, beyond_count))
         unused = (select(_E.c.event_id)
-                  .where(_E.c.event_id.not_in(select(_T.c.event_id))).limit(PRUNE_CHUNK))
+                  .where(_E.c.targets.is_(None), _E.c.event_id.not_in(select(_T.c.event_id)))
+                  .limit(PRUNE_CHUNK))
         self._delete_chunks(_E, _E.c.event_id, unused)
         return removed
 
@@ -373,6 +460,32 @@ class Outbox:
                 return removed
 
 
-__all__ = ["AttemptRecord", "Claimed", "NewEvent", "Outbox", "StoredDelivery", "DELIVERED",
+def _unfanned_event(row: Any) -> NewEvent:
+    targets = [(int(wid), int(max_attempts)) for wid, max_attempts in json.loads(row.targets)]
+    return NewEvent(row.event_id, row.event_name, row.payload, targets, row.created_at)
+
+
+def _with_known_targets(event: NewEvent, exists: Callable[[int], bool]) -> NewEvent:
+    known = [t for t in event.targets if exists(t[0])]
+    return event if len(known) == len(event.targets) else replace(event, targets=known)
+
+
+def _pair_rows(events: Sequence[NewEvent], keys: Sequence[int], leased_to_me: Collection[int],
+               until: datetime) -> tuple[list[Claimed], set[int]]:
+    """The new rows (ids in ``targets`` order) as our claims, and the webhooks
+    whose rows went to the shared backlog."""
+    adopted: list[Claimed] = []
+    queued: set[int] = set()
+    targets = [(e, wid, max_attempts) for e in events for wid, max_attempts in e.targets]
+    for (e, wid, max_attempts), key in zip(targets, keys, strict=True):
+        if wid in leased_to_me:
+            adopted.append(Claimed(f"{ID_PREFIX}{key}", wid, e.event_id, e.event_name,
+                                   e.payload, 0, max_attempts, until))
+        else:
+            queued.add(wid)
+    return adopted, queued
+
+
+__all__ = ["AttemptRecord", "Claimed", "FanOut", "NewEvent", "Outbox", "StoredDelivery", "DELIVERED",
            "FAILED", "PENDING", "delivery_key", "new_lease_owner", "owner_is_dead_here",
            "public_delivery_id"]

@@ -21,6 +21,7 @@ CLAIMABLE_SQL = "status = 'pending' AND lease_owner IS NULL"
 LEASED_SQL = "status = 'pending' AND lease_owner IS NOT NULL"
 CLAIMABLE = text(f"{DELIVERIES.name}.status = 'pending' AND {DELIVERIES.name}.lease_owner IS NULL")
 LEASED = text(f"{DELIVERIES.name}.status = 'pending' AND {DELIVERIES.name}.lease_owner IS NOT NULL")
+UNFANNED = text(f"{EVENTS.name}.targets IS NOT NULL")   # as in migration 0007's index
 # Per-row parameters of the producer's insert (status and attempts are literals).
 ROW_COLUMNS = ("webhook_id", "event_id", "max_attempts", "next_attempt_at", "lease_owner",
                "lease_expires_at")
@@ -32,11 +33,46 @@ def event_insert_sql(marker: str) -> str:
             f"VALUES ({marker}, {marker}, {marker}, {marker}) ON CONFLICT (event_id) DO NOTHING")
 
 
+def events_insert_sql(marker: str, rows: int) -> str:
+    """Several envelopes at once; returns the ids actually inserted (new ones)."""
+    one = f"({marker}, {marker}, {marker}, {marker})"
+    return (f"INSERT INTO {EVENTS.name} (event_id, event_name, payload, created_at) "
+            f"VALUES {', '.join([one] * rows)} ON CONFLICT (event_id) DO NOTHING "
+            "RETURNING event_id")
+
+
+def event_with_targets_insert_sql(marker: str) -> str:
+    """The producer's only write: the envelope and who wants it (rows come later)."""
+    return (f"INSERT INTO {EVENTS.name} (event_id, event_name, payload, created_at, targets) "
+            f"VALUES ({marker}, {marker}, {marker}, {marker}, {marker})")
+
+
 def deliveries_insert_sql(marker: str, rows: int) -> str:
     """One multi-row INSERT: a single statement step for the whole emit, ids returned."""
     one = f"({', '.join([marker] * len(ROW_COLUMNS))}, 'pending', 0)"
     return (f"INSERT INTO {DELIVERIES.name} ({', '.join(ROW_COLUMNS)}, status, attempts) "
             f"VALUES {', '.join([one] * rows)} RETURNING id")
+
+
+def unfanned_statement():  # noqa: ANN201 - SQLAlchemy statement
+    """Takes the oldest events still waiting for their delivery rows.
+
+    An UPDATE that changes nothing, so that it takes the write lock *before*
+    reading (SQLite: no other writer can take the same events; a plain
+    SELECT would run outside the transaction) and returns the rows as they
+    are; on PostgreSQL another process skips the locked ones.
+    """
+    e = EVENTS
+    oldest = (select(e.c.event_id).where(UNFANNED).order_by(e.c.created_at)
+              .limit(bindparam("f_limit")).with_for_update(skip_locked=True))
+    return (update(e).where(e.c.event_id.in_(oldest)).values(targets=e.c.targets)
+            .returning(e.c.event_id, e.c.event_name, e.c.payload, e.c.created_at, e.c.targets))
+
+
+def fanned_statement():  # noqa: ANN201
+    e = EVENTS
+    return (update(e).where(e.c.event_id.in_(bindparam("f_ids", expanding=True)))
+            .values(targets=None))
 
 
 def claim_statement():  # noqa: ANN201 - SQLAlchemy statement

@@ -53,7 +53,7 @@ class Recorder:
                  settings: Callable[[], Settings],
                  count_final: Callable[[bool], None] = lambda _success: None) -> None:
         self._outbox = outbox
-        self._count_final = count_final
+        self.count_final = count_final   # metrics hook, set once the metrics exist
         self._bus = bus
         self._progress = progress
         self._settings = settings
@@ -135,12 +135,14 @@ class Recorder:
             hook_log.add_entries(session, [log_entry(s, now) for s in finals])
             webhook_configs.apply_tallies(session, tally_finals(finals, now))
             disabled = self._disable(session, finals, settings.webhook_auto_disable_after)
+        # The dispatcher forgets disabled webhooks before anyone hears of it, so an
+        # emit made after ``webhook_disabled`` was seen never targets them.
+        for d in disabled:
+            self.on_settled(d.webhook_id, None, True)
         self._announce(finals, disabled)
         for s in settled:
             if not s.final:
                 self.on_settled(s.endpoint.webhook_id, s.record.next_attempt_at, False)
-        for d in disabled:
-            self.on_settled(d.webhook_id, None, True)
 
     @staticmethod
     def _disable(session, finals: list[Settled], threshold: int) -> list[Disabled]:  # noqa: ANN001
@@ -159,7 +161,7 @@ class Recorder:
 
     def _announce(self, finals: list[Settled], disabled: list[Disabled]) -> None:
         for s in finals:
-            self._count_final(s.result.success)
+            self.count_final(s.result.success)
             if announces_execution(s):
                 self._bus.emit("hook_executed", hook_executed_payload(s))
         for d in disabled:

@@ -1,16 +1,19 @@
 """Outgoing webhooks: the outbox writer on the bus, the dispatcher, test sends.
 
-``bus.emit`` stores one outbox row per matching enabled webhook before it
-returns (the producer never makes an HTTP call); the
-:class:`~sublarr.events.dispatcher.Dispatcher` delivers them.  Everything
+``bus.emit`` stores every event a webhook wants before it returns (the
+producer never makes an HTTP call); the
+:class:`~sublarr.events.dispatcher.Dispatcher` writes one delivery row per
+webhook from it and delivers them.  Everything
 long-lived is kept in ``services.components["webhooks"]``.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -20,11 +23,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sublarr.config import Settings
 from sublarr.db import hook_log
+from sublarr.db.engine import Database
 from sublarr.db.base import utcnow
 from sublarr.events.bus import Envelope, build_envelope, new_event_id
 from sublarr.events.catalog import CATALOG
 from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt, encode_envelope
 from sublarr.events.dispatcher import Dispatcher
+from sublarr.events.intake import Intake
 from sublarr.events.maintenance import Maintenance
 from sublarr.events.outbox import PENDING, NewEvent, Outbox
 from sublarr.events.recorder import Recorder
@@ -38,37 +43,36 @@ TEST_MESSAGE = "Test event from Sublarr"
 
 
 class OutboxWriter:
-    """The bus receiver: one pending row per matching webhook, stored synchronously."""
+    """The bus receiver: stores each event wanted by a webhook before ``emit`` returns.
 
-    def __init__(self, outbox: Outbox, registry: SubscriptionRegistry, dispatcher: Dispatcher,
-                 settings: Callable[[], Settings]) -> None:
-        self._outbox = outbox
+    One row per event, whatever the number of webhooks: the dispatcher
+    writes the per-webhook delivery rows in the background (a hundred rows
+    per emit would make the producer wait milliseconds).
+    """
+
+    def __init__(self, outbox: Outbox, intake: Intake | None, registry: SubscriptionRegistry,
+                 dispatcher: Dispatcher) -> None:
+        # SQLite: the producers' own journal file; PostgreSQL: the outbox table
+        self._store = intake.append if intake is not None else outbox.store_event
         self._registry = registry
         self._dispatcher = dispatcher
-        self._settings = settings
 
     def __call__(self, envelope: Envelope) -> None:
         targets = self._registry.current.targets_for(envelope["event_name"])
         if not targets:
             return
-        lease = self._settings().webhook_lease_seconds
-        mine = self._dispatcher.reserve(wid for wid, _ in targets)
         event = NewEvent(envelope["id"], envelope["event_name"], encode_envelope(envelope),
                          targets, utcnow())
         try:
-            keys = self._outbox.store(event, mine, lease)
-        except SQLAlchemyError:
+            self._store(event)
+        except (SQLAlchemyError, sqlite3.Error):
             # Typically an emit inside the producer's own open SQLite write
             # transaction.  Keep the event and store it from the dispatcher.
             log.exception("outbox write failed for %s; storing it in the background",
                           envelope["id"])
             self._dispatcher.defer(event)
             return
-        if mine:
-            self._dispatcher.adopt(self._outbox.leased_claims(event, keys, mine, lease))
-        others = [wid for wid, _ in targets if wid not in mine]
-        if others:
-            self._dispatcher.notify(others)
+        self._dispatcher.events_stored()
 
 
 @dataclass
@@ -76,11 +80,18 @@ class Webhooks:
     """The webhook subsystem of one app (``services.components["webhooks"]``)."""
 
     outbox: Outbox
+    intake: Intake | None
     registry: SubscriptionRegistry
     dispatcher: Dispatcher
     sender: HttpSender
     maintenance: Maintenance
     settings: Callable[[], Settings]
+
+    def pending(self, webhook_id: int | None = None) -> int:
+        """Deliveries not finished yet, including those of events still in the journal
+        (an event moving from the journal to the outbox meanwhile may count twice)."""
+        waiting = self.intake.targets_waiting(webhook_id) if self.intake is not None else 0
+        return self.outbox.count(status=PENDING, webhook_id=webhook_id) + waiting
 
     def changed(self) -> None:
         """A webhook was created, edited or deleted in this process."""
@@ -114,18 +125,28 @@ class Webhooks:
 def build_webhooks(services: Services) -> Webhooks:
     settings: Callable[[], Settings] = lambda: services.settings.current  # noqa: E731
     outbox = Outbox(services.db)
+    intake = _journal_for(services.db)
     registry = SubscriptionRegistry(services.db)
     registry.reload()
     current = settings()
     sender = HttpSender(max_connections=current.webhook_workers)
-    recorder = Recorder(outbox, services.bus, services.progress, settings,
-                        _delivery_metrics(services, outbox))
-    dispatcher = Dispatcher(outbox, registry, recorder, settings, sender)
+    recorder = Recorder(outbox, services.bus, services.progress, settings)
+    dispatcher = Dispatcher(outbox, registry, recorder, settings, sender, intake)
     maintenance = Maintenance(services.db, outbox, settings)
-    return Webhooks(outbox, registry, dispatcher, sender, maintenance, settings)
+    webhooks = Webhooks(outbox, intake, registry, dispatcher, sender, maintenance, settings)
+    recorder.count_final = _delivery_metrics(services, webhooks)
+    return webhooks
 
 
-def _delivery_metrics(services: Services, outbox: Outbox) -> Callable[[bool], None]:
+def _journal_for(db: Database) -> Intake | None:
+    """The producers' journal, next to a SQLite database file (see events.intake)."""
+    path = db.engine.url.database if db.dialect == "sqlite" else None
+    if not path or path == ":memory:":
+        return None
+    return Intake(Path(path).parent)
+
+
+def _delivery_metrics(services: Services, webhooks: Webhooks) -> Callable[[bool], None]:
     """Prometheus: final outcomes by result, and the pending backlog (read at scrape time)."""
     finished = Counter("sublarr_webhook_deliveries_total",
                        "Finished webhook deliveries, by outcome", ["outcome"],
@@ -133,7 +154,7 @@ def _delivery_metrics(services: Services, outbox: Outbox) -> Callable[[bool], No
     pending = Gauge("sublarr_webhook_deliveries_pending",
                     "Webhook deliveries waiting in the outbox (all processes)",
                     registry=services.metrics.registry)
-    pending.set_function(lambda: outbox.count(status=PENDING))
+    pending.set_function(webhooks.pending)
     delivered, failed = finished.labels(outcome="delivered"), finished.labels(outcome="failed")
     return lambda success: (delivered if success else failed).inc()
 
@@ -142,8 +163,8 @@ def init_webhooks(app: Flask, services: Services) -> None:
     """Subscribe the outbox to the bus and start the dispatcher."""
     webhooks = build_webhooks(services)
     services.components[COMPONENT_KEY] = webhooks
-    services.bus.subscribe(OutboxWriter(webhooks.outbox, webhooks.registry, webhooks.dispatcher,
-                                        webhooks.settings))
+    services.bus.subscribe(OutboxWriter(webhooks.outbox, webhooks.intake, webhooks.registry,
+                                        webhooks.dispatcher))
     webhooks.dispatcher.start()
     webhooks.maintenance.start()
     services.on_shutdown("webhook maintenance", webhooks.maintenance.stop)
