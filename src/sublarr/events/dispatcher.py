@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 
 from sqlalchemy.exc import IntegrityError
 
+from sublarr.background import background_thread
 from sublarr.config import Settings
 from sublarr.db.base import utcnow
 from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt
@@ -169,7 +170,7 @@ class Dispatcher:
 
     # -- scheduler ----------------------------------------------------------
     def _spawn(self, target: Callable[[], None], name: str) -> None:
-        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread = background_thread(target, name, self._settings().webhook_thread_nice)
         thread.start()
         self._threads.append(thread)
 

@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Callable
 
+from sublarr.background import background_thread
 from sublarr.config import Settings
 from sublarr.db import hook_log
 from sublarr.db.engine import Database
@@ -32,7 +33,8 @@ class Maintenance:
         self._outbox = outbox
         self._settings = settings
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="event-maintenance", daemon=True)
+        self._thread = background_thread(self._run, "event-maintenance",
+                                         settings().webhook_thread_nice)
 
     def start(self) -> None:
         self._thread.start()

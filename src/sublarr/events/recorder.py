@@ -17,6 +17,7 @@ import time
 from datetime import datetime
 from typing import Callable, Sequence
 
+from sublarr.background import background_thread
 from sublarr.config import Settings
 from sublarr.db import hook_log, webhook_configs
 from sublarr.db.base import utcnow
@@ -59,7 +60,8 @@ class Recorder:
         self._settings = settings
         self._results: queue.SimpleQueue = queue.SimpleQueue()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="webhook-recorder", daemon=True)
+        self._thread = background_thread(self._run, "webhook-recorder",
+                                         settings().webhook_thread_nice)
         self._rng = random.Random()
         self.on_settled: SettledCallback = lambda *_args: None
 

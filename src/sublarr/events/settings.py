@@ -23,6 +23,10 @@ class EventSettings(BaseModel):
     webhook_poll_seconds: float = Field(
         1.0, gt=0, le=60, description="Dispatcher idle poll interval"
     )
+    webhook_thread_nice: int = Field(
+        10, ge=0, le=19,
+        description="CPU niceness of the delivery threads (Linux), so request threads come first",
+    )
     webhook_auto_disable_after: int = Field(
         10, ge=1, le=1000, description="Consecutive failed deliveries before a webhook is disabled"
     )

@@ -1,0 +1,49 @@
+"""Background threads lower their own CPU priority; the rest of the process keeps its own."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import pytest
+
+from sublarr.background import background_thread
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="niceness is per thread only on Linux")
+
+
+def niceness(native_id: int) -> int:
+    return os.getpriority(os.PRIO_PROCESS, native_id)
+
+
+def test_a_background_thread_runs_nicer_and_leaves_the_caller_alone():
+    before = niceness(threading.get_native_id())
+    seen: list[int] = []
+    thread = background_thread(lambda: seen.append(niceness(threading.get_native_id())),
+                               "probe", before + 7)
+    thread.start()
+    thread.join(10)
+    assert seen == [before + 7]
+    assert niceness(threading.get_native_id()) == before
+
+
+def test_zero_means_normal_priority():
+    before = niceness(threading.get_native_id())
+    seen: list[int] = []
+    thread = background_thread(lambda: seen.append(niceness(threading.get_native_id())),
+                               "probe", 0)
+    thread.start()
+    thread.join(10)
+    assert seen == [before]
+
+
+def test_the_webhook_dispatcher_threads_run_at_the_configured_niceness(services):
+    configured = services.settings.current.webhook_thread_nice
+    names = ("webhook-scheduler", "webhook-sender-0", "webhook-recorder", "event-maintenance")
+    threads = {t.name: t for t in threading.enumerate() if t.name in names}
+    assert set(threads) == set(names)
+    base = niceness(threading.get_native_id())
+    assert {name: niceness(t.native_id) for name, t in threads.items()} == {
+        name: max(base, configured) for name in names}
