@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 
@@ -14,6 +16,7 @@ class Metrics:
             "sublarr_events_emitted_total", "Events emitted, by name", ["event"],
             registry=self.registry,
         )
+        self._event_counters: dict[str, Any] = {}
         self.http_requests = Counter(
             "sublarr_http_requests_total", "HTTP requests, by method, route and status",
             ["method", "route", "status"], registry=self.registry,
@@ -24,7 +27,11 @@ class Metrics:
         )
 
     def count_event(self, name: str) -> None:
-        self.events_emitted.labels(event=name).inc()
+        # One labelled child per event name, looked up once: this runs in every emit.
+        child = self._event_counters.get(name)
+        if child is None:
+            child = self._event_counters[name] = self.events_emitted.labels(event=name)
+        child.inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any, Callable
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -47,6 +48,19 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def sqlite_stamp(moment: datetime) -> str:
+    """What UTCDateTime stores on SQLite (naive UTC text), for writers that hand
+    plain SQL to the driver and skip SQLAlchemy's per-value processing."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def driver_stamp(dialect_name: str) -> Callable[[datetime | None], Any]:
+    """How a UTCDateTime value goes to this dialect's driver in plain SQL."""
+    if dialect_name == "sqlite":
+        return lambda moment: None if moment is None else sqlite_stamp(moment)
+    return lambda moment: moment
 
 
 def utcnow() -> datetime:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from sublarr.db.base import utcnow
+from sublarr.db.base import driver_stamp, utcnow
 from sublarr.db.models import HookLogEntry
 
 EXCERPT_LIMIT = 4096
@@ -28,6 +28,9 @@ class LogFilter:
 
 def _clip(text: str | None) -> str | None:
     return None if text is None else text[:EXCERPT_LIMIT]
+
+
+_CLIPPED = ("stdout", "stderr", "response_excerpt", "error")
 
 
 def add_entry(session: Session, **fields: Any) -> HookLogEntry:
@@ -116,20 +119,26 @@ def entry_to_dict(entry: HookLogEntry) -> dict[str, Any]:
 
 
 def add_entries(session: Session, entries: list[dict[str, Any]]) -> None:
-    """Record many outcomes in one statement (the webhook dispatcher's batches).
+    """Record many outcomes in one executemany (the webhook dispatcher's batches).
 
-    Same clipping and defaults as :func:`add_entry`, without loading ORM objects.
+    Same clipping and defaults as :func:`add_entry`; plain SQL to the driver,
+    because this runs for every delivery.
     """
     if not entries:
         return
-    from sqlalchemy import insert  # local: keeps this appended block self-contained
-
+    conn = session.connection()
+    stamp = driver_stamp(conn.dialect.name)
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    columns = [c.name for c in HookLogEntry.__table__.columns if c.name != "id"]
+    statement = (f"INSERT INTO {HookLogEntry.__tablename__} ({', '.join(columns)}) "
+                 f"VALUES ({', '.join([marker] * len(columns))})")
+    now = utcnow()
     rows = []
     for fields in entries:
         row = dict(fields)
-        for key in ("stdout", "stderr", "response_excerpt", "error"):
-            if key in row:
-                row[key] = _clip(row[key])
-        row.setdefault("triggered_at", utcnow())
-        rows.append(row)
-    session.execute(insert(HookLogEntry.__table__), rows)
+        for key in _CLIPPED:
+            row[key] = _clip(row.get(key))
+        row["triggered_at"] = stamp(row.get("triggered_at") or now)
+        row.setdefault("attempts", 1)
+        rows.append(tuple(row.get(column) for column in columns))
+    conn.exec_driver_sql(statement, rows)

@@ -16,14 +16,14 @@ import json
 import threading
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable, Collection, ContextManager, Iterable, Iterator, NamedTuple, Sequence
 
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from sublarr.db.base import utcnow
+from sublarr.db.base import sqlite_stamp, utcnow
 from sublarr.db.engine import Database
 from sublarr.events import outbox_sql as sql
 from sublarr.events.lease_owners import new_lease_owner, owner_is_dead_here
@@ -34,12 +34,6 @@ from sublarr.events.outbox_sql import IS_PENDING, UNFANNED
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 PRUNE_CHUNK = 1000
 ID_PREFIX = "dlv_"
-
-
-def _sqlite_stamp(moment: datetime) -> str:
-    """What UTCDateTime stores on SQLite (naive UTC text), without SQLAlchemy's
-    generic processors: the producer formats two per emit."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def public_delivery_id(key: int) -> str:
@@ -118,17 +112,17 @@ class Outbox:
         self._db = db
         self.owner = owner or new_lease_owner()
         # SQLite has one writer: queueing our own writers on a lock here
-        # avoids SQLite's busy-handler sleeps (1, 2, 5… ms) on the producer.
+        # avoids SQLite's busy-handler sleeps (1, 2, 5… ms).
         self._sqlite_writer = threading.Lock()
         self._is_sqlite = db.dialect == "sqlite"
         dialect = db.engine.dialect
-        self._stamp_to_db = _sqlite_stamp if self._is_sqlite else None
+        self._stamp_to_db = sqlite_stamp if self._is_sqlite else None
         self._claim = sql.claim_statement()
         self._envelopes = sql.envelopes_statement()
         self._probe = sql.probe_statement()
         self._expire = sql.expire_statement()
-        self._record = sql.record_statement()
         self._marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._record_sql = sql.record_sql(self._marker)
         self._insert_event_sql = sql.event_insert_sql(self._marker)
         self._insert_unfanned_sql = sql.event_with_targets_insert_sql(self._marker)
         self._unfanned = sql.unfanned_statement()
@@ -363,14 +357,17 @@ class Outbox:
             return conn.execute(stmt).scalar()
 
     def record_attempts(self, session: Session, records: Sequence[AttemptRecord]) -> None:
-        """Store attempt outcomes in the caller's transaction; releases our lease on each."""
+        """Store attempt outcomes in the caller's transaction; releases our lease on each.
+
+        One executemany of plain SQL: this runs for every delivery.
+        """
         if not records:
             return
-        params = [{"b_id": delivery_key(r.delivery_id), "b_owner": self.owner,
-                   "b_status": r.status, "b_attempts": r.attempts, "b_next": r.next_attempt_at,
-                   "b_code": r.status_code, "b_error": r.error, "b_done": r.completed_at}
-                  for r in records]
-        session.connection().execute(self._record, params)
+        to_db = self._to_db
+        params = [(r.status, r.attempts, to_db(r.next_attempt_at), r.status_code, r.error,
+                   None if r.completed_at is None else to_db(r.completed_at),
+                   delivery_key(r.delivery_id), self.owner) for r in records]
+        session.connection().exec_driver_sql(self._record_sql, params)
 
     def release(self, delivery_ids: Sequence[str]) -> None:
         """Give leased rows back (e.g. a buffered row whose lease grew too short)."""

@@ -117,13 +117,10 @@ def probe_statement():  # noqa: ANN201
             .limit(1))
 
 
-def record_statement():  # noqa: ANN201
-    t = DELIVERIES
-    return (
-        update(t)
-        .where(t.c.id == bindparam("b_id"), t.c.lease_owner == bindparam("b_owner"))
-        .values(status=bindparam("b_status"), attempts=bindparam("b_attempts"),
-                next_attempt_at=bindparam("b_next"), last_status_code=bindparam("b_code"),
-                last_error=bindparam("b_error"), completed_at=bindparam("b_done"),
-                lease_owner=None, lease_expires_at=None)
-    )
+def record_sql(marker: str) -> str:
+    """Stores one attempt's outcome and releases our lease (only if it is still ours)."""
+    sets = ", ".join(f"{column} = {marker}" for column in (
+        "status", "attempts", "next_attempt_at", "last_status_code", "last_error",
+        "completed_at"))
+    return (f"UPDATE {DELIVERIES.name} SET {sets}, lease_owner = NULL, lease_expires_at = NULL "
+            f"WHERE id = {marker} AND lease_owner = {marker}")
