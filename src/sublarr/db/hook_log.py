@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,9 @@ def _clip(text: str | None) -> str | None:
 
 
 _CLIPPED = ("stdout", "stderr", "response_excerpt", "error")
+_BULK_COLUMNS = tuple(c.name for c in HookLogEntry.__table__.columns if c.name != "id")
+_BULK_DEFAULTS = {**dict.fromkeys(_BULK_COLUMNS), "attempts": 1}
+_bulk_values = itemgetter(*_BULK_COLUMNS)
 
 
 def add_entry(session: Session, **fields: Any) -> HookLogEntry:
@@ -129,16 +133,16 @@ def add_entries(session: Session, entries: list[dict[str, Any]]) -> None:
     conn = session.connection()
     stamp = driver_stamp(conn.dialect.name)
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    columns = [c.name for c in HookLogEntry.__table__.columns if c.name != "id"]
-    statement = (f"INSERT INTO {HookLogEntry.__tablename__} ({', '.join(columns)}) "
-                 f"VALUES ({', '.join([marker] * len(columns))})")
+    statement = (f"INSERT INTO {HookLogEntry.__tablename__} ({', '.join(_BULK_COLUMNS)}) "
+                 f"VALUES ({', '.join([marker] * len(_BULK_COLUMNS))})")
     now = utcnow()
+    stamps: dict[datetime, Any] = {}  # a batch shares a few timestamps: convert each once
     rows = []
     for fields in entries:
-        row = dict(fields)
+        row = dict(_BULK_DEFAULTS, **fields)
         for key in _CLIPPED:
-            row[key] = _clip(row.get(key))
-        row["triggered_at"] = stamp(row.get("triggered_at") or now)
-        row.setdefault("attempts", 1)
-        rows.append(tuple(row.get(column) for column in columns))
+            row[key] = _clip(row[key])
+        at = row["triggered_at"] or now
+        row["triggered_at"] = stamps[at] if at in stamps else stamps.setdefault(at, stamp(at))
+        rows.append(_bulk_values(row))
     conn.exec_driver_sql(statement, rows)

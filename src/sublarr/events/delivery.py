@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from http.client import HTTPException
 from typing import Any, Mapping
 
@@ -58,11 +59,12 @@ class AttemptResult:
     duration_ms: int
     retry_after: float | None = None
 
-    @property
+    # Computed once: the dispatcher and the recorder ask several times per delivery.
+    @cached_property
     def verdict(self) -> Verdict:
         return classify(self.status_code)
 
-    @property
+    @cached_property
     def success(self) -> bool:
         return self.verdict is Verdict.SUCCESS
 

@@ -363,10 +363,17 @@ class Outbox:
         """
         if not records:
             return
-        to_db = self._to_db
+        stamps: dict[datetime, Any] = {}  # a batch shares a few timestamps: convert each once
+
+        def to_db(moment: datetime | None) -> Any:
+            if moment is None:
+                return None
+            found = stamps.get(moment)
+            return found if found is not None else stamps.setdefault(moment, self._to_db(moment))
+
         params = [(r.status, r.attempts, to_db(r.next_attempt_at), r.status_code, r.error,
-                   None if r.completed_at is None else to_db(r.completed_at),
-                   delivery_key(r.delivery_id), self.owner) for r in records]
+                   to_db(r.completed_at), delivery_key(r.delivery_id), self.owner)
+                  for r in records]
         session.connection().exec_driver_sql(self._record_sql, params)
 
     def release(self, delivery_ids: Sequence[str]) -> None:
