@@ -314,9 +314,10 @@ def test_started_scratch_dirs_are_fresh_private_and_removed(tmp_path, monkeypatc
         assert wait_for(lambda: len(os.listdir(temp_root)) == 2)  # fresh ones kept ready
         for name in os.listdir(temp_root):  # a temp cleaner removes them behind our back
             os.rmdir(temp_root / name)
-        fresh = scratch.take()
-        assert os.path.isdir(fresh)
-        scratch.give_back(fresh)
+        script = write_script(tmp_path / "hooks", "pwd.sh", "#!/bin/sh\npwd\n")
+        result = run(script, scratch=scratch)
+        assert result.success, result
+        assert Path(result.stdout.strip()).parent == temp_root  # a fresh one, not an error
     finally:
         scratch.stop()
     assert os.listdir(temp_root) == []
@@ -332,6 +333,22 @@ def test_ready_scratch_dirs_are_dropped_when_idle(tmp_path, monkeypatch):
         scratch.give_back(scratch.take())
         assert wait_for(lambda: len(os.listdir(tmp_path)) == 3)
         assert wait_for(lambda: os.listdir(tmp_path) == [], timeout=10)
+    finally:
+        scratch.stop()
+
+
+def test_dir_of_a_run_longer_than_the_idle_time_is_removed(tmp_path, monkeypatch):
+    from sublarr.events.hook_scratch import ScratchDirs
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    scratch = ScratchDirs(ready=2, idle_seconds=0.5)
+    scratch.start()
+    try:
+        long_run = scratch.take()
+        assert wait_for(lambda: os.listdir(tmp_path) == [os.path.basename(long_run)], timeout=10)
+        time.sleep(0.3)  # the scratch thread settles into its idle wait
+        scratch.give_back(long_run)
+        assert wait_for(lambda: os.listdir(tmp_path) == [], timeout=2)
     finally:
         scratch.stop()
 

@@ -27,7 +27,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from sublarr.events.hook_env import build_environment, stdin_document
 from sublarr.events.hook_scratch import ScratchDirs
@@ -56,7 +56,7 @@ def resolve_script(script_path: str, hooks_dir: str | os.PathLike[str]) -> str:
     if not script_path or "\0" in script_path:
         raise ScriptPathError("script_path must be a non-empty path without NUL characters")
     try:
-        root, _ = _real_path_and_mode(os.fspath(hooks_dir))
+        root, _ = _real_path_and_mode(os.fspath(hooks_dir), with_mode=False)
         real, mode = _real_path_and_mode(os.path.join(root, script_path))
     except FileNotFoundError:
         raise ScriptPathError(f"script_path {script_path!r} does not exist") from None
@@ -74,8 +74,8 @@ def resolve_script(script_path: str, hooks_dir: str | os.PathLike[str]) -> str:
     return real
 
 
-def _real_path_and_mode(path: str) -> tuple[str, int]:
-    """The symlink-free path of an existing file and its mode.
+def _real_path_and_mode(path: str, *, with_mode: bool = True) -> tuple[str, int]:
+    """The symlink-free path of an existing file and its mode (0 unless ``with_mode``).
 
     On Linux the kernel resolves the whole path at once (``O_PATH`` +
     ``/proc/self/fd``): a fixed handful of syscalls instead of one ``lstat``
@@ -86,7 +86,7 @@ def _real_path_and_mode(path: str) -> tuple[str, int]:
         try:
             real = os.readlink(f"/proc/self/fd/{fd}")
             if real.startswith("/"):
-                return real, os.fstat(fd).st_mode
+                return real, os.fstat(fd).st_mode if with_mode else 0
         except OSError:
             pass
         finally:
@@ -219,30 +219,31 @@ class _Capture:
 class _Pipes:
     """Feeds stdin and drains stdout/stderr of one process without threads.
 
-    Every read and write waits for poll first, so a script that never reads
-    stdin or a grandchild that keeps a pipe open cannot block the worker.
-    ``select.poll`` directly, not the ``selectors`` wrapper: this loop runs for
-    every hook run and its Python overhead competes with the other workers for
-    the GIL.
+    Raw pipe fds, not ``Popen``'s file objects: wrapping and closing those
+    costs a dozen syscalls and objects per run, each a GIL hand-off among
+    busy workers.  Every read and write waits for poll first (the first
+    stdin chunk excepted: it fits in the empty pipe), so a script that never
+    reads stdin or a grandchild that keeps a pipe open cannot block the worker.
+    ``select.poll`` directly, not ``selectors``: this loop runs for every hook
+    run and its Python overhead competes with the other workers for the GIL.
     """
 
-    def __init__(self, proc: subprocess.Popen, stdin_data: bytes) -> None:
+    def __init__(self, stdin_fd: int, stdout_fd: int, stderr_fd: int, stdin_data: bytes) -> None:
         self.stdout = _Capture(OUTPUT_LIMIT_CHARS)
         self.stderr = _Capture(OUTPUT_LIMIT_CHARS)
         self._poll = select.poll()
-        self._streams: dict[int, Any] = {}
-        self._captures = {proc.stdout.fileno(): self.stdout, proc.stderr.fileno(): self.stderr}
-        for stream, events in ((proc.stdout, select.POLLIN), (proc.stderr, select.POLLIN),
-                               (proc.stdin, select.POLLOUT)):
-            self._streams[stream.fileno()] = stream
-            self._poll.register(stream.fileno(), events)
+        self._captures = {stdout_fd: self.stdout, stderr_fd: self.stderr}
+        self._open: set[int] = set()
+        self._stdin_fd = stdin_fd
         self._stdin = memoryview(stdin_data)
-        self._stdin_fd = proc.stdin.fileno()
+        for fd in (stdout_fd, stderr_fd):
+            self._add(fd, select.POLLIN)
+        self._add(stdin_fd, select.POLLOUT)
         self._write()  # the pipe is empty: the first chunk always fits
 
     @property
     def open(self) -> bool:
-        return bool(self._streams)
+        return bool(self._open)
 
     def run(self, deadline: float, until: Callable[[], bool] = lambda: False) -> None:
         """Move data until every pipe is closed, ``until()`` holds or ``deadline`` passes.
@@ -251,7 +252,7 @@ class _Pipes:
         a flooding script would otherwise make it the hot loop.
         """
         next_check = time.monotonic() + _UNTIL_INTERVAL_SECONDS  # callers just checked
-        while self._streams:
+        while self._open:
             now = time.monotonic()
             if now >= next_check:
                 if until():
@@ -260,11 +261,15 @@ class _Pipes:
             remaining = deadline - now
             if remaining <= 0:
                 return
-            for fd, _events in self._poll.poll(min(remaining, _POLL_SECONDS) * 1000):
+            for fd, events in self._poll.poll(min(remaining, _POLL_SECONDS) * 1000):
                 if fd == self._stdin_fd:
                     self._write()
-                elif fd in self._streams:
-                    self._read(fd)
+                elif fd in self._open:
+                    self._read(fd, events)
+
+    def _add(self, fd: int, events: int) -> None:
+        self._open.add(fd)
+        self._poll.register(fd, events)
 
     def _write(self) -> None:
         # At most PIPE_BUF bytes, and only when the pipe is empty or poll said it has room:
@@ -278,7 +283,12 @@ class _Pipes:
         if not self._stdin:
             self._close(self._stdin_fd)
 
-    def _read(self, fd: int) -> None:
+    def _read(self, fd: int, events: int) -> None:
+        # POLLHUP means every writer is gone: without POLLIN nothing is left, and a short
+        # read drained the rest.  Either way no extra read() just to see the EOF.
+        if not events & select.POLLIN:
+            self._close(fd)
+            return
         try:
             chunk = os.read(fd, _READ_CHUNK)
         except BlockingIOError:
@@ -287,18 +297,38 @@ class _Pipes:
             chunk = b""
         if chunk:
             self._captures[fd].feed(chunk)
-        else:
+        if not chunk or (events & select.POLLHUP and len(chunk) < _READ_CHUNK):
             self._close(fd)
 
     def _close(self, fd: int) -> None:
-        stream = self._streams.pop(fd, None)
-        if stream is not None:
+        if fd in self._open:
+            self._open.discard(fd)
             self._poll.unregister(fd)
-            stream.close()
+            os.close(fd)
 
     def close(self) -> None:
-        for fd in list(self._streams):
+        for fd in list(self._open):
             self._close(fd)
+
+
+def _pipe_pairs() -> list[tuple[int, int]]:
+    """Three close-on-exec pipes (stdin, stdout, stderr) as (read end, write end)."""
+    pairs: list[tuple[int, int]] = []
+    try:
+        for _ in range(3):
+            pairs.append(os.pipe2(os.O_CLOEXEC))
+    except OSError:
+        _close_fds(fd for pair in pairs for fd in pair)
+        raise
+    return pairs
+
+
+def _close_fds(fds: Iterable[int]) -> None:
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 # --------------------------------------------------------------------------- running
@@ -317,34 +347,68 @@ def run_script(
     """Run ``script`` for ``envelope`` per SPEC and return what happened (never raises)."""
     started = time.monotonic()
     scratch = scratch or ScratchDirs()
-    workdir = scratch.take()
+    workdirs = [scratch.take()]
     try:
-        env = build_environment(envelope, path=path_env, home=workdir,
-                                data_file=os.path.join(workdir, DATA_FILE_NAME))
-        if env.data_file_text is not None:
-            Path(workdir, DATA_FILE_NAME).write_text(env.data_file_text, encoding="utf-8")
         try:
-            proc = subprocess.Popen(
-                [str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, cwd=workdir, env=env.variables,
-                start_new_session=True, close_fds=True)
+            proc, pipes = _start_in_private_dir(workdirs, scratch, script, envelope, path_env)
         except OSError as exc:
             return ScriptResult(False, None, "", "", _ms_since(started),
                                 f"Could not start the script: {exc.strerror or exc}")
         if groups is not None:
             groups.add(proc.pid)
         try:
-            return _supervise(proc, stdin_document(envelope), started, timeout_seconds, kill_grace)
+            return _supervise(proc, pipes, started, timeout_seconds, kill_grace)
         finally:
             if groups is not None:
                 groups.discard(proc.pid)
     finally:
-        scratch.give_back(workdir)
+        for workdir in workdirs:
+            scratch.give_back(workdir)
 
 
-def _supervise(proc: subprocess.Popen, stdin_data: bytes, started: float,
+def _start_in_private_dir(workdirs: list[str], scratch: ScratchDirs,
+                          script: str | os.PathLike[str], envelope: Mapping[str, Any],
+                          path_env: str) -> tuple[subprocess.Popen, _Pipes]:
+    """Start in ``workdirs[-1]``, or once more in a fresh dir (appended) when that one vanished.
+
+    Ready dirs are not stat'ed when taken (a syscall per run); a temp
+    cleaner that removed one shows up here as a failed chdir instead.
+    """
+    try:
+        return _start_in(workdirs[-1], script, envelope, path_env)
+    except FileNotFoundError:
+        if os.path.isdir(workdirs[-1]):
+            raise
+    workdirs.append(scratch.take(fresh=True))
+    return _start_in(workdirs[-1], script, envelope, path_env)
+
+
+def _start_in(workdir: str, script: str | os.PathLike[str], envelope: Mapping[str, Any],
+              path_env: str) -> tuple[subprocess.Popen, _Pipes]:
+    env = build_environment(envelope, path=path_env, home=workdir,
+                            data_file=os.path.join(workdir, DATA_FILE_NAME))
+    if env.data_file_text is not None:
+        Path(workdir, DATA_FILE_NAME).write_text(env.data_file_text, encoding="utf-8")
+    return _start(script, workdir, env.variables, stdin_document(envelope))
+
+
+def _start(script: str | os.PathLike[str], workdir: str, env: dict[str, str],
+           stdin_data: bytes) -> tuple[subprocess.Popen, _Pipes]:
+    """Start the script in its own session; raises OSError when it cannot start."""
+    (in_r, in_w), (out_r, out_w), (err_r, err_w) = _pipe_pairs()
+    try:
+        proc = subprocess.Popen([os.fspath(script)], stdin=in_r, stdout=out_w, stderr=err_w,
+                                cwd=workdir, env=env, start_new_session=True, close_fds=True)
+    except BaseException:
+        _close_fds((in_w, out_r, err_r))
+        raise
+    finally:
+        _close_fds((in_r, out_w, err_w))  # the child holds its own copies
+    return proc, _Pipes(in_w, out_r, err_r, stdin_data)
+
+
+def _supervise(proc: subprocess.Popen, pipes: _Pipes, started: float,
                timeout_seconds: float, kill_grace: float) -> ScriptResult:
-    pipes = _Pipes(proc, stdin_data)
     deadline = started + timeout_seconds
     try:
         pipes.run(deadline, until=lambda: proc.poll() is not None)

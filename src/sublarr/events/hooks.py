@@ -99,9 +99,13 @@ class HookEngine:
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._waiting: deque[None] = deque()  # one per queued job: the queue bound
         self._unfinished: deque[None] = deque()  # one per queued or running job
+        # Set when the last running job finished: the recorder's nap ends at once, so the
+        # last outcomes of a burst are not held back for the rest of a nap.
+        self._drained = threading.Event()
         self._outcomes: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._groups = ProcessGroups()
-        self._scratch = ScratchDirs(ready=max(8, 2 * workers))
+        # Enough ready dirs for a tick of the scratch thread at full speed (see hook_scratch).
+        self._scratch = ScratchDirs(ready=max(16, 8 * workers))
         self._by_event: dict[str, tuple[HookSpec, ...]] = {}
         self._reload_lock = threading.Lock()
         self._last_reload = 0.0
@@ -267,6 +271,8 @@ class HookEngine:
                 self._outcomes.put(_Outcome(job.spec, job.envelope, result, 1, started))
             finally:
                 self._unfinished.pop()  # after the outcome is queued: see _take_batch
+                if not self._unfinished:
+                    self._drained.set()
 
     # ----------------------------------------------------------------- recording
 
@@ -292,6 +298,7 @@ class HookEngine:
         batch = [first]
         until = time.monotonic() + RECORD_LINGER_SECONDS
         while len(batch) < RECORD_BATCH:
+            self._drained.clear()
             in_flight = bool(self._unfinished)  # queued or running
             try:
                 item = self._outcomes.get_nowait()
@@ -299,7 +306,7 @@ class HookEngine:
                 now = time.monotonic()
                 if not in_flight or now >= until:
                     return batch, False
-                time.sleep(min(RECORD_NAP_SECONDS, until - now))
+                self._drained.wait(min(RECORD_NAP_SECONDS, until - now))
                 continue
             if item is _STOP:
                 return batch + self._drain_outcomes(), True
