@@ -54,6 +54,15 @@ def fill(outbox: Outbox, webhook_id: int, count: int) -> list[str]:
     return ids
 
 
+def run_in_threads(target, count: int) -> None:  # noqa: ANN001
+    """``target(index)`` on ``count`` threads at once; returns when all are done."""
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+
 def test_enqueue_stores_pending_rows(db, webhook_id):
     outbox = Outbox(db)
     ids = outbox.enqueue("evt_1", "test", '{"id":"evt_1"}', [(webhook_id, 4), (webhook_id, 2)])
@@ -74,11 +83,7 @@ def test_concurrent_claims_never_share_a_row(db, webhook_id):
                 return
             taken[index].extend(c.id for c in got)
 
-    threads = [threading.Thread(target=claim_all, args=(i,)) for i in range(len(owners))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    run_in_threads(claim_all, len(owners))
     everything = [i for chunk in taken for i in chunk]
     assert len(everything) == 200 and len(set(everything)) == 200
 
@@ -248,11 +253,7 @@ def test_concurrent_fan_outs_write_each_event_once(db, webhook_id):
             if not done.events:
                 return
 
-    threads = [threading.Thread(target=drain, args=(i,)) for i in range(len(workers))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    run_in_threads(drain, len(workers))
     every = [e for ids in adopted for e in ids]
     assert sorted(every) == [f"evt_c{i:03d}" for i in range(120)]
     assert outbox.count(status=PENDING) == 120

@@ -120,18 +120,19 @@ class ScratchDirs:
             self._ready.append(path)
 
     def _remove_used(self) -> None:
-        while True:
-            try:
-                _remove_dir(self._used.popleft())
-            except IndexError:
-                return
+        _remove_all(self._used)
 
     def _drop_ready(self) -> None:
-        while True:
-            try:
-                _remove_dir(self._ready.popleft())
-            except IndexError:
-                return
+        _remove_all(self._ready)
+
+
+def _remove_all(paths: deque[str]) -> None:
+    """Empty ``paths``, removing each dir (popleft: safe while other threads append)."""
+    while True:
+        try:
+            _remove_dir(paths.popleft())
+        except IndexError:
+            return
 
 
 def _make_dir() -> str:
