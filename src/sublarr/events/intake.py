@@ -63,6 +63,8 @@ class Intake:
         self._writer: sqlite3.Connection | None = _connect(path)
         self._writer.execute(_SCHEMA)
         self._reader = _connect(path)
+        # The dispatcher reads; an API or metrics thread may count meanwhile.
+        self._reader_lock = threading.Lock()
         self._removed_since_checkpoint = 0
 
     def append(self, event: NewEvent) -> None:
@@ -81,7 +83,8 @@ class Intake:
             late.close()
 
     def oldest(self, limit: int) -> list[Journaled]:
-        rows = self._reader.execute(_OLDEST, (limit,)).fetchall()
+        with self._reader_lock:
+            rows = self._reader.execute(_OLDEST, (limit,)).fetchall()
         return [Journaled(row[0], _event_of(row)) for row in rows]
 
     def remove_through(self, position: int) -> None:
@@ -94,15 +97,14 @@ class Intake:
         self._removed_since_checkpoint += removed
         if self._removed_since_checkpoint >= CHECKPOINT_EVERY:
             # PASSIVE: copies what it can without waiting for, or blocking, producers
-            self._reader.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            with self._reader_lock:
+                self._reader.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             self._removed_since_checkpoint = 0
-
-    def count(self) -> int:
-        return int(self._reader.execute("SELECT count(*) FROM intake").fetchone()[0])
 
     def targets_waiting(self, webhook_id: int | None = None) -> int:
         """Deliveries the journalled events will become."""
-        rows = self._reader.execute("SELECT targets FROM intake").fetchall()
+        with self._reader_lock:
+            rows = self._reader.execute("SELECT targets FROM intake").fetchall()
         return sum(1 for (targets,) in rows for wid, _ in json.loads(targets)
                    if webhook_id is None or wid == webhook_id)
 
@@ -113,7 +115,8 @@ class Intake:
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
-        self._reader.close()
+        with self._reader_lock:
+            self._reader.close()
 
 
 def _connect(path: Path) -> sqlite3.Connection:
