@@ -1,4 +1,4 @@
-"""HttpSender on the stdlib keep-alive pool, against real servers on 127.0.0.1."""
+"""HttpSender on the socket + httptools keep-alive pool, against real servers on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime
 import socket
 import ssl
 import threading
+import time
 from typing import Callable, Iterator
 
 import pytest
@@ -283,3 +284,93 @@ def test_self_signed_https_certificate_is_rejected(sender, raw_server, tmp_path)
     assert result.status_code is None
     assert result.error.startswith("SSLCertVerificationError:")
     assert "certificate verify failed" in result.error
+
+
+def send_in_pieces(*pieces: bytes) -> Handler:
+    """Answer each request with ``pieces``, each its own segment (a pause between them)."""
+    def handle(conn: socket.socket, server: RawServer) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while read_request(conn):
+            for piece in pieces:
+                conn.sendall(piece)
+                time.sleep(0.02)  # so the client's recv sees the pieces apart
+        conn.close()
+    return handle
+
+
+def test_chunked_body_split_across_reads_is_reassembled(sender, raw_server):
+    server = raw_server(send_in_pieces(
+        b"HTTP/1.1 200 OK\r\nTransfer-", b"Encoding: chunked\r\n\r\n5\r\nhel",
+        b"lo\r\n6\r\n world\r", b"\n0\r\n\r\n"))
+    assert sender.post(server.url, b"{}", HEADERS, 5).excerpt == "hello world"
+    assert sender.post(server.url, b"{}", HEADERS, 5).excerpt == "hello world"
+    assert server.connections == 1
+
+
+def test_close_delimited_body_is_read_to_eof(sender, raw_server):
+    def answer_and_close(conn: socket.socket, server: RawServer) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n\r\nuntil ")
+        conn.sendall(b"the end")
+        conn.close()
+
+    server = raw_server(answer_and_close)
+    first = sender.post(server.url, b"{}", HEADERS, 5)
+    second = sender.post(server.url, b"{}", HEADERS, 5)
+    assert first.excerpt == second.excerpt == "until the end" and first.error is None
+    assert server.connections == 2
+
+
+def test_garbage_instead_of_a_status_line_is_an_error_result(sender, raw_server):
+    server = raw_server(serve(lambda i, req: b"SSH-2.0-OpenSSH_9.6\r\n\r\n", Requests()))
+    result = sender.post(server.url, b"{}", HEADERS, 5)
+    assert result.status_code is None and result.error.startswith("HttpParserError:")
+
+
+def test_response_with_extra_bytes_after_it_is_not_reused(sender, raw_server):
+    log = Requests()
+    server = raw_server(serve(lambda i, req: NO_CONTENT + b"HTTP/1.1 200 OK\r\n", log))
+    assert sender.post(server.url, b"{}", HEADERS, 5).status_code == 204
+    assert sender.post(server.url, b"{}", HEADERS, 5).status_code == 204
+    assert len(log.connections()) == 2
+
+
+def test_interim_1xx_response_is_skipped(sender, raw_server):
+    log = Requests()
+    reply = (b"HTTP/1.1 100 Continue\r\nX-Interim: 1\r\n\r\n"
+             b"HTTP/1.1 503 Busy\r\nRetry-After: 3\r\nContent-Length: 4\r\n\r\nbusy")
+    server = raw_server(serve(lambda i, req: reply, log))
+    result = sender.post(server.url, b"{}", HEADERS, 5)
+    assert (result.status_code, result.excerpt, result.retry_after) == (503, "busy", 3.0)
+    assert sender.post(server.url, b"{}", HEADERS, 5).status_code == 503
+    assert len(log.connections()) == 1
+
+
+def test_body_cut_short_keeps_the_status(sender, raw_server):
+    def truncated(conn: socket.socket, server: RawServer) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+        conn.close()
+
+    result = sender.post(raw_server(truncated).url, b"{}", HEADERS, 5)
+    assert result.status_code == 200 and result.error is None
+    assert result.excerpt == "[response body unreadable: HttpParserError: Invalid EOF state]"
+
+
+def test_request_head_names_host_port_and_length(sender, raw_server):
+    log = Requests()
+    server = raw_server(serve(lambda i, req: NO_CONTENT, log))
+    sender.post(server.url + "?a=1", b'{"n":1}', {**HEADERS, "X-Extra": "v"}, 5)
+    [(_, request)] = log.seen
+    head, _, body = request.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    assert lines[0] == b"POST /hook?a=1 HTTP/1.1" and body == b'{"n":1}'
+    assert f"Host: 127.0.0.1:{server.port}".encode() in lines
+    assert b"Content-Length: 7" in lines and b"X-Extra: v" in lines
+
+
+def test_caller_framing_header_is_an_error_result(sender):
+    with TestServer() as server:
+        result = sender.post(server.url, b"{}", {**HEADERS, "content-length": "99"}, 5)
+        assert server.requests == []
+    assert result.status_code is None and result.error.startswith("InvalidRequest:")

@@ -1,9 +1,10 @@
 """One HTTP attempt of a webhook delivery: headers, POST, bounded read, verdict.
 
-Connections are pooled and kept alive (:mod:`sublarr.events.http_pool`, on the
-stdlib http.client: about half urllib3's CPU per POST); redirects are never
-followed; at most :data:`EXCERPT_LIMIT` bytes of a response are read, and a
-longer body closes the connection instead of being drained.
+Connections are pooled and kept alive (:mod:`sublarr.events.http_pool`: plain
+sockets, responses parsed by httptools; about a quarter of urllib3's CPU per
+POST); redirects are never followed; at most :data:`EXCERPT_LIMIT` bytes of a
+response are read, and a longer body closes the connection instead of being
+drained.
 """
 
 from __future__ import annotations
