@@ -63,6 +63,21 @@ def driver_stamp(dialect_name: str) -> Callable[[datetime | None], Any]:
     return lambda moment: moment
 
 
+def batch_stamp(dialect_name: str) -> Callable[[datetime | None], Any]:
+    """:func:`driver_stamp` for one batch of rows: a batch shares a few
+    timestamps, so each distinct one is converted once."""
+    convert = driver_stamp(dialect_name)
+    seen: dict[datetime, Any] = {}
+
+    def stamp(moment: datetime | None) -> Any:
+        if moment is None:
+            return None
+        found = seen.get(moment)
+        return found if found is not None else seen.setdefault(moment, convert(moment))
+
+    return stamp
+
+
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(timezone.utc)

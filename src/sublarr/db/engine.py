@@ -29,7 +29,8 @@ def database_url_for(data_dir: Path, configured: str = "") -> str:
     return f"sqlite:///{(Path(data_dir) / 'sublarr.db').resolve()}"
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI hook
+def apply_sqlite_pragmas(dbapi_conn) -> None:  # noqa: ANN001 - a DBAPI connection
+    """Our settings for every SQLite connection (the engine's and the webhook journal's)."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -50,7 +51,7 @@ def make_engine(url: str) -> Engine:
             pool_size=16,
             max_overflow=16,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda dbapi_conn, _record: apply_sqlite_pragmas(dbapi_conn))
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from sublarr.db.base import driver_stamp, utcnow
+from sublarr.db.base import batch_stamp, utcnow
 from sublarr.db.models import HookLogEntry
 
 EXCERPT_LIMIT = 4096
@@ -131,18 +131,16 @@ def add_entries(session: Session, entries: list[dict[str, Any]]) -> None:
     if not entries:
         return
     conn = session.connection()
-    stamp = driver_stamp(conn.dialect.name)
+    stamp = batch_stamp(conn.dialect.name)
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     statement = (f"INSERT INTO {HookLogEntry.__tablename__} ({', '.join(_BULK_COLUMNS)}) "
                  f"VALUES ({', '.join([marker] * len(_BULK_COLUMNS))})")
     now = utcnow()
-    stamps: dict[datetime, Any] = {}  # a batch shares a few timestamps: convert each once
     rows = []
     for fields in entries:
         row = dict(_BULK_DEFAULTS, **fields)
         for key in _CLIPPED:
             row[key] = _clip(row[key])
-        at = row["triggered_at"] or now
-        row["triggered_at"] = stamps[at] if at in stamps else stamps.setdefault(at, stamp(at))
+        row["triggered_at"] = stamp(row["triggered_at"] or now)
         rows.append(_bulk_values(row))
     conn.exec_driver_sql(statement, rows)

@@ -19,17 +19,16 @@ there, events go straight to ``webhook_events``.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
-from sublarr.events.outbox import NewEvent
+from sublarr.db.engine import SQLITE_BUSY_TIMEOUT_MS, apply_sqlite_pragmas
+from sublarr.events.outbox import NewEvent, count_targets, decode_targets, encode_targets
 
 FILE_NAME = "webhook-intake.db"
-BUSY_TIMEOUT_MS = 10_000
 # Checkpoint the journal after this many removed events (its WAL would grow
 # forever otherwise: automatic checkpoints are off so no emit pays for one).
 CHECKPOINT_EVERY = 2000
@@ -70,7 +69,7 @@ class Intake:
     def append(self, event: NewEvent) -> None:
         """Store one event durably (a single autocommitted INSERT)."""
         values = (event.event_id, event.event_name, event.payload,
-                  event.created_at.isoformat(), json.dumps(event.targets, separators=(",", ":")))
+                  event.created_at.isoformat(), encode_targets(event.targets))
         with self._lock:
             if self._writer is not None:
                 self._writer.execute(_APPEND, values)
@@ -105,8 +104,7 @@ class Intake:
         """Deliveries the journalled events will become."""
         with self._reader_lock:
             rows = self._reader.execute("SELECT targets FROM intake").fetchall()
-        return sum(1 for (targets,) in rows for wid, _ in json.loads(targets)
-                   if webhook_id is None or wid == webhook_id)
+        return count_targets((targets for (targets,) in rows), webhook_id)
 
     def close(self) -> None:
         """Close both connections (the dispatcher has stopped; a later append
@@ -122,16 +120,13 @@ class Intake:
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: every statement commits by itself, no BEGIN round trip
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                           timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA wal_autocheckpoint=0")
+                           timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    apply_sqlite_pragmas(conn)  # those of the main database: WAL, no automatic checkpoints
     return conn
 
 
 def _event_of(row: tuple) -> NewEvent:
     _position, event_id, event_name, payload, created_at, targets = row
     at = datetime.fromisoformat(created_at)
-    return NewEvent(event_id, event_name, payload,
-                    [(int(w), int(m)) for w, m in json.loads(targets)],
+    return NewEvent(event_id, event_name, payload, decode_targets(targets),
                     at if at.tzinfo else at.replace(tzinfo=timezone.utc))

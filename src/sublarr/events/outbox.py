@@ -23,7 +23,7 @@ from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from sublarr.db.base import sqlite_stamp, utcnow
+from sublarr.db.base import batch_stamp, driver_stamp, utcnow
 from sublarr.db.engine import Database
 from sublarr.events import outbox_sql as sql
 from sublarr.events.lease_owners import new_lease_owner, owner_is_dead_here
@@ -34,6 +34,21 @@ from sublarr.events.outbox_sql import IS_PENDING, UNFANNED
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 PRUNE_CHUNK = 1000
 ID_PREFIX = "dlv_"
+
+
+def encode_targets(targets: Sequence[tuple[int, int]]) -> str:
+    """An event's ``(webhook_id, max_attempts)`` list as stored until its rows exist."""
+    return json.dumps(targets, separators=(",", ":"))
+
+
+def decode_targets(text: str) -> list[tuple[int, int]]:
+    return [(int(wid), int(max_attempts)) for wid, max_attempts in json.loads(text)]
+
+
+def count_targets(stored: Iterable[str], webhook_id: int | None = None) -> int:
+    """Deliveries that stored target lists will become (of one webhook, or all)."""
+    return sum(1 for text in stored for wid, _ in decode_targets(text)
+               if webhook_id is None or wid == webhook_id)
 
 
 def public_delivery_id(key: int) -> str:
@@ -116,7 +131,8 @@ class Outbox:
         self._sqlite_writer = threading.Lock()
         self._is_sqlite = db.dialect == "sqlite"
         dialect = db.engine.dialect
-        self._stamp_to_db = sqlite_stamp if self._is_sqlite else None
+        self._dialect = db.dialect
+        self._to_db = driver_stamp(db.dialect)
         self._claim = sql.claim_statement()
         self._envelopes = sql.envelopes_statement()
         self._probe = sql.probe_statement()
@@ -146,9 +162,6 @@ class Outbox:
     def _gate_cm(self) -> ContextManager[Any]:
         return self._sqlite_writer if self._is_sqlite else nullcontext()
 
-    def _to_db(self, moment: datetime) -> Any:
-        return self._stamp_to_db(moment) if self._stamp_to_db else moment
-
     # -- producer side ------------------------------------------------------
     def enqueue(self, event_id: str, event_name: str, payload: str,
                 targets: Sequence[tuple[int, int]], now: datetime | None = None) -> list[str]:
@@ -166,9 +179,8 @@ class Outbox:
         """
         if not event.targets:
             return
-        targets = json.dumps(event.targets, separators=(",", ":"))
         values = (event.event_id, event.event_name, event.payload,
-                  self._to_db(event.created_at), targets)
+                  self._to_db(event.created_at), encode_targets(event.targets))
         with self._raw_transaction(self._insert_unfanned_sql) as cursor:
             cursor.execute(self._insert_unfanned_sql, values)
 
@@ -190,7 +202,7 @@ class Outbox:
                     lease_until: datetime | None) -> list[Any]:
         """Positional parameters of :func:`outbox_sql.deliveries_insert_sql`, in
         ``targets`` order; rows of ``leased_to_me`` are stored leased to us."""
-        mine = (self.owner, self._to_db(lease_until) if lease_until else None)
+        mine = (self.owner, self._to_db(lease_until))
         params: list[Any] = []
         for event in events:
             stamp = self._to_db(event.created_at)
@@ -363,14 +375,7 @@ class Outbox:
         """
         if not records:
             return
-        stamps: dict[datetime, Any] = {}  # a batch shares a few timestamps: convert each once
-
-        def to_db(moment: datetime | None) -> Any:
-            if moment is None:
-                return None
-            found = stamps.get(moment)
-            return found if found is not None else stamps.setdefault(moment, self._to_db(moment))
-
+        to_db = batch_stamp(self._dialect)
         params = [(r.status, r.attempts, to_db(r.next_attempt_at), r.status_code, r.error,
                    to_db(r.completed_at), delivery_key(r.delivery_id), self.owner)
                   for r in records]
@@ -427,8 +432,7 @@ class Outbox:
             if status not in (None, PENDING):
                 return stored
             waiting = conn.execute(select(_E.c.targets).where(UNFANNED)).scalars()
-            return stored + sum(1 for targets in waiting for wid, _ in json.loads(targets)
-                                if webhook_id is None or wid == webhook_id)
+            return stored + count_targets(waiting, webhook_id)
 
     # -- retention ----------------------------------------------------------
     def prune_completed(self, max_age_days: int, max_count: int, now: datetime | None = None
@@ -465,8 +469,8 @@ class Outbox:
 
 
 def _unfanned_event(row: Any) -> NewEvent:
-    targets = [(int(wid), int(max_attempts)) for wid, max_attempts in json.loads(row.targets)]
-    return NewEvent(row.event_id, row.event_name, row.payload, targets, row.created_at)
+    return NewEvent(row.event_id, row.event_name, row.payload, decode_targets(row.targets),
+                    row.created_at)
 
 
 def _with_known_targets(event: NewEvent, exists: Callable[[int], bool]) -> NewEvent:

@@ -13,8 +13,8 @@ import logging
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 from flask import Flask
@@ -23,8 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sublarr.config import Settings
 from sublarr.db import hook_log
-from sublarr.db.engine import Database
 from sublarr.db.base import utcnow
+from sublarr.db.engine import Database
 from sublarr.events.bus import Envelope, build_envelope, new_event_id
 from sublarr.events.catalog import CATALOG
 from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt, encode_envelope
@@ -66,8 +66,8 @@ class OutboxWriter:
         try:
             self._store(event)
         except (SQLAlchemyError, sqlite3.Error):
-            # Typically an emit inside the producer's own open SQLite write
-            # transaction.  Keep the event and store it from the dispatcher.
+            # E.g. PostgreSQL unreachable for a moment, or a full disk.  Keep the
+            # event and store it from the dispatcher.
             log.exception("outbox write failed for %s; storing it in the background",
                           envelope["id"])
             self._dispatcher.defer(event)
