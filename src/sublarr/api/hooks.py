@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
     model_validator
 
 from sublarr.api.errors import NotFoundError, UnprocessableError
-from sublarr.api.validation import documented, parse_body, parse_query
+from sublarr.api.validation import documented, page_json, parse_body, parse_query
 from sublarr.db import hook_configs, hook_log
 from sublarr.db.hook_log import LogFilter
 from sublarr.events.catalog import is_subscribable
@@ -267,7 +267,7 @@ def list_logs():  # noqa: ANN201
         entries, total = hook_log.list_entries(session, query.log_filter(), query.limit,
                                                query.offset)
         logs = [hook_log.entry_to_dict(e) for e in entries]
-    return jsonify({"logs": logs, "total": total, "limit": query.limit, "offset": query.offset})
+    return page_json(logs, total, query, key="logs")
 
 
 @bp.delete("/hooks/logs")

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from flask import request
+from flask import Response, jsonify, request
 from pydantic import BaseModel
 
 from sublarr.api.errors import ApiError, UnprocessableError, UnsupportedMediaTypeError
@@ -48,6 +48,12 @@ def parse_query(model: type[M]) -> M:
         values = request.args.getlist(key)
         args[key] = values if len(values) > 1 else values[0]
     return model.model_validate(args)
+
+
+def page_json(rows: list[Any], total: int, query: Any, key: str = "items") -> Response:
+    """One page of a list endpoint: the rows under ``key``, the total and the
+    ``limit``/``offset`` the query asked for."""
+    return jsonify({key: rows, "total": total, "limit": query.limit, "offset": query.offset})
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 from sublarr.api.errors import ConflictError, NotFoundError
-from sublarr.api.validation import documented, parse_body, parse_query
+from sublarr.api.validation import documented, page_json, parse_body, parse_query
 from sublarr.providers import history_repo
 from sublarr.providers.candidate import ProviderQuery
 from sublarr.providers.lifecycle import POOL_COMPONENT, UPGRADES_COMPONENT
@@ -161,8 +161,7 @@ def history():  # noqa: ANN201
     with current_services().db.session() as session:
         rows, total = history_repo.list_history(session, filters, query.limit, query.offset)
         items = [history_repo.as_dict(row) for row in rows]
-    return jsonify({"items": items, "total": total, "limit": query.limit,
-                    "offset": query.offset})
+    return page_json(items, total, query)
 
 
 def _upgrade_status() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
     model_validator
 
 from sublarr.api.errors import ConflictError, NotFoundError, UnprocessableError
-from sublarr.api.validation import documented, parse_body, parse_query
+from sublarr.api.validation import documented, page_json, parse_body, parse_query
 from sublarr.services import current_services
 from sublarr.translation.documents import SUBTITLE_EXTENSIONS, SubtitleError
 from sublarr.translation.glossary_repo import GlossaryRepository
@@ -204,8 +204,7 @@ def list_jobs():  # noqa: ANN201
     query = parse_query(JobQuery)
     items, total = worker_of(current_services()).jobs.list(query.status, query.limit,
                                                             query.offset)
-    return jsonify({"items": items, "total": total, "limit": query.limit,
-                    "offset": query.offset})
+    return page_json(items, total, query)
 
 
 def _job_or_404(job_id: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 from sublarr.api.errors import ConflictError, NotFoundError
-from sublarr.api.validation import documented, parse_body, parse_query
+from sublarr.api.validation import documented, page_json, parse_body, parse_query
 from sublarr.library.intake import SINK_COMPONENT
 from sublarr.services import current_services
 from sublarr.wanted import repo
@@ -82,8 +82,7 @@ def list_wanted():  # noqa: ANN201
     with current_services().db.session() as session:
         items, total = repo.page(session, filters, query.limit, query.offset)
         rows = [repo.to_dict(item) for item in items]
-    return jsonify({"items": rows, "total": total, "limit": query.limit,
-                    "offset": query.offset})
+    return page_json(rows, total, query)
 
 
 @bp.get("/wanted/<int:item_id>")
