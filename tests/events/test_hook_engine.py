@@ -15,7 +15,7 @@ from sublarr.db import hook_configs, hook_log
 from sublarr.db.hook_log import LogFilter
 from sublarr.events import emit_event
 from sublarr.events.hooks import COMPONENT_KEY, HookEngine
-from tests.events.test_hook_runner import process_gone, wait_for, write_script
+from tests.events.test_hook_runner import assert_processes_end, wait_for, write_script
 
 EPISODE = {
     "media_type": "episode", "title": "Frieren: Beyond Journey's End\nPart \"2\"", "season": 1,
@@ -140,9 +140,7 @@ def test_emit_returns_before_a_10_second_script_finishes(app, client, services, 
     [row] = wait_rows(services, 1)
     assert row["success"] is False
     assert row["error"] == "Killed by signal SIGKILL"
-    for name in ("leader.pid", "child.pid"):
-        pid = int((tmp_path / name).read_text())
-        assert wait_for(lambda pid=pid: process_gone(pid), timeout=10)
+    assert_processes_end(tmp_path, "leader.pid", "child.pid")
 
 
 def test_timed_out_script_and_its_child_are_gone_and_logged(client, services, hooks_dir,
@@ -158,9 +156,7 @@ def test_timed_out_script_and_its_child_are_gone_and_logged(client, services, ho
     [row] = wait_rows(services, 1)
     assert row["error"] == "Timeout after 1s"
     assert row["hook_id"] == hook["id"] and row["hook_type"] == "script"
-    for name in ("leader.pid", "child.pid"):
-        pid = int((tmp_path / name).read_text())
-        assert wait_for(lambda pid=pid: process_gone(pid), timeout=10)
+    assert_processes_end(tmp_path, "leader.pid", "child.pid")
 
 
 def test_one_megabyte_event_reaches_the_script_through_a_data_file(client, services, hooks_dir,
@@ -362,9 +358,7 @@ def test_shutdown_records_queued_runs_and_stops_running_ones(services, hooks_dir
     errors = sorted(r["error"] for r in rows)
     assert errors == ["Killed by signal SIGTERM", "Not run: Sublarr was shutting down",
                       "Not run: Sublarr was shutting down"]
-    for name in ("leader.pid", "child.pid"):
-        pid = int((tmp_path / name).read_text())
-        assert wait_for(lambda pid=pid: process_gone(pid), timeout=10)
+    assert_processes_end(tmp_path, "leader.pid", "child.pid")
     started = time.monotonic()
     assert engine.submit(spec, envelope_no(9)) is False
     assert time.monotonic() - started < 1.0

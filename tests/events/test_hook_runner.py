@@ -35,6 +35,13 @@ def write_script(directory: Path, name: str, body: str, mode: int = 0o755) -> Pa
     return path
 
 
+def assert_processes_end(folder: Path, *pid_files: str) -> None:
+    """Every process whose pid a script wrote to ``folder/<name>`` ends within 10 s."""
+    for name in pid_files:
+        pid = int((folder / name).read_text())
+        assert wait_for(lambda pid=pid: process_gone(pid), timeout=10), f"{name} {pid} still runs"
+
+
 def process_gone(pid: int) -> bool:
     """True when ``pid`` no longer runs (a zombie nobody reaps counts as gone)."""
     try:
@@ -204,9 +211,7 @@ def test_never_ending_script_and_its_background_child_are_killed(hooks_dir, tmp_
     assert result.success is False
     assert result.error == "Timeout after 1s"
     assert result.exit_code is None
-    for name in ("leader.pid", "child.pid"):
-        pid = int((tmp_path / name).read_text())
-        assert wait_for(lambda pid=pid: process_gone(pid), timeout=10), f"{name} {pid} still runs"
+    assert_processes_end(tmp_path, "leader.pid", "child.pid")
 
 
 def test_script_ignoring_term_is_killed(hooks_dir, tmp_path):
@@ -221,9 +226,7 @@ def test_script_ignoring_term_is_killed(hooks_dir, tmp_path):
     result = run(script, timeout=1, kill_grace=1)
     assert result.error == "Timeout after 1s"
     assert time.monotonic() - started < 30
-    for name in ("leader.pid", "child.pid"):
-        pid = int((tmp_path / name).read_text())
-        assert wait_for(lambda pid=pid: process_gone(pid), timeout=10), f"{name} {pid} still runs"
+    assert_processes_end(tmp_path, "leader.pid", "child.pid")
 
 
 def test_background_child_left_after_a_normal_exit_is_terminated(hooks_dir, tmp_path):
@@ -235,8 +238,7 @@ def test_background_child_left_after_a_normal_exit_is_terminated(hooks_dir, tmp_
     result = run(script)
     assert result.success, result
     assert result.stdout == "bye\n"
-    pid = int((tmp_path / "child.pid").read_text())
-    assert wait_for(lambda pid=pid: process_gone(pid), timeout=10)
+    assert_processes_end(tmp_path, "child.pid")
 
 
 def test_script_without_shebang_fails_to_start(hooks_dir):
