@@ -6,6 +6,8 @@ import os
 import socket
 import uuid
 
+from sublarr.pids import pid_exited
+
 
 def new_lease_owner() -> str:
     """``host:pid:token``: the pid lets a restarted process on this host spot dead owners."""
@@ -30,10 +32,4 @@ def owner_is_dead_here(owner: str, me: str) -> bool:
         return False
     if pid == int(my_pid):
         return token != my_token
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return pid_exited(pid)

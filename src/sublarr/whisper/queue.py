@@ -15,6 +15,7 @@ from typing import Any
 from sublarr.db.engine import Database
 from sublarr.events.bus import EventBus
 from sublarr.events.bridge import ProgressStream
+from sublarr.pids import pid_exited
 from sublarr.settings_store import SettingsStore
 from sublarr.whisper import jobs
 from sublarr.whisper.control import (
@@ -82,13 +83,7 @@ def owner_is_gone(owner: str | None, *, host: str, own_owner: str) -> bool:
         return True
     if pid == os.getpid():
         return True  # an earlier app in this process; apps release their jobs on shutdown
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return pid_exited(pid)
 
 
 class WhisperQueue:
