@@ -9,10 +9,11 @@ from __future__ import annotations
 import socket
 import struct
 import threading
-import time
 from typing import Any, Callable, Iterator
 
 import pytest
+
+from tests.support.waiting import wait_until as support_wait_until
 
 # Short retry ladder and quick polling so retry tests take fractions of a second.
 FAST_SETTINGS: dict[str, Any] = {
@@ -23,15 +24,8 @@ FAST_SETTINGS: dict[str, Any] = {
 
 def wait_until(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02
                ) -> Any:
-    """Poll ``condition`` until it is truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
+    """:func:`tests.support.waiting.wait_until` with this folder's default bound."""
+    return support_wait_until(condition, timeout, interval)
 
 
 class RawServer:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from tests.library import payloads
 from tests.support.http import Recorded, Reply, TestServer
+from tests.support.waiting import wait_until as support_wait_until
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll ``condition`` until it is truthy (tests never decide on timing)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+    """:func:`tests.support.waiting.wait_until` with this folder's default bound."""
+    return support_wait_until(condition, timeout, what=what)
 
 
 def named(events: list[dict], name: str) -> list[dict]:
