@@ -139,7 +139,7 @@ class Outbox:
         self._expire = sql.expire_statement()
         self._marker = "?" if dialect.paramstyle == "qmark" else "%s"
         self._record_sql = sql.record_sql(self._marker)
-        self._insert_event_sql = sql.event_insert_sql(self._marker)
+        self._insert_event_sql = sql.events_insert_sql(self._marker, 1)
         self._insert_unfanned_sql = sql.event_with_targets_insert_sql(self._marker)
         self._unfanned = sql.unfanned_statement()
         self._fanned = sql.fanned_statement()

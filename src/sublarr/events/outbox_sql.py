@@ -27,14 +27,9 @@ ROW_COLUMNS = ("webhook_id", "event_id", "max_attempts", "next_attempt_at", "lea
                "lease_expires_at")
 
 
-def event_insert_sql(marker: str) -> str:
-    """Stores an envelope; a redelivery of a still-stored event leaves it as it is."""
-    return (f"INSERT INTO {EVENTS.name} (event_id, event_name, payload, created_at) "
-            f"VALUES ({marker}, {marker}, {marker}, {marker}) ON CONFLICT (event_id) DO NOTHING")
-
-
 def events_insert_sql(marker: str, rows: int) -> str:
-    """Several envelopes at once; returns the ids actually inserted (new ones)."""
+    """Stores envelopes; returns the ids actually inserted.  An event already
+    stored (a redelivery, a copy repeated after a crash) is left as it is."""
     one = f"({marker}, {marker}, {marker}, {marker})"
     return (f"INSERT INTO {EVENTS.name} (event_id, event_name, payload, created_at) "
             f"VALUES {', '.join([one] * rows)} ON CONFLICT (event_id) DO NOTHING "
@@ -48,7 +43,7 @@ def event_with_targets_insert_sql(marker: str) -> str:
 
 
 def deliveries_insert_sql(marker: str, rows: int) -> str:
-    """One multi-row INSERT: a single statement step for the whole emit, ids returned."""
+    """One multi-row INSERT for a whole batch (a single statement step), ids returned."""
     one = f"({', '.join([marker] * len(ROW_COLUMNS))}, 'pending', 0)"
     return (f"INSERT INTO {DELIVERIES.name} ({', '.join(ROW_COLUMNS)}, status, attempts) "
             f"VALUES {', '.join([one] * rows)} RETURNING id")
