@@ -15,6 +15,7 @@ from sublarr.api.auth import key_from_request, key_matches, read_or_create_key
 from sublarr.api.errors import error_response, register_error_handlers
 from sublarr.api.validation import MAX_BODY_BYTES
 from sublarr.config import Settings, build_settings
+from sublarr.datadir import prepare_data_dir
 from sublarr.db.engine import Database, database_url_for
 from sublarr.events.system import init_event_system
 from sublarr.events.bridge import ProgressStream
@@ -55,7 +56,7 @@ def create_app(
     environ = dict(os.environ if environ is None else environ)
     overrides = _overrides_of(settings)
     boot = build_settings({}, environ, overrides)
-    data_dir = boot.data_dir.resolve()
+    data_dir = prepare_data_dir(boot.data_dir.resolve(), sqlite=not boot.database_url)
     (data_dir / "hooks").mkdir(parents=True, exist_ok=True)
     overrides["data_dir"] = data_dir
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import click
 
 from sublarr import __version__
 from sublarr.api.auth import read_or_create_key
-from sublarr.config import DEFAULT_PORT, build_settings
-from sublarr.db.engine import Database, database_url_for
+from sublarr.config import DEFAULT_PORT, Settings, build_settings
+from sublarr.datadir import prepare_data_dir
 
 DATA_DIR_HELP = "Data directory (database, hooks/, API key). Env: SUBLARR_DATA_DIR."
 
@@ -24,8 +25,24 @@ def _data_dir_option(func):  # noqa: ANN001, ANN202
 
 def _boot(data_dir: Path | None):  # noqa: ANN202
     settings = build_settings({}, os.environ, {"data_dir": data_dir})
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings.data_dir, sqlite=not settings.database_url)
     return settings
+
+
+def _migrate_in_child(settings: Settings) -> None:
+    """``sublarr db upgrade`` in a process of its own.
+
+    The server's master process forks the worker; a database connection
+    opened in the master would be carried across that fork, which SQLite
+    forbids (its POSIX locks belong to the process: a copy closed in the
+    worker silently drops the worker's locks and corrupts the WAL index).
+    The master therefore never opens the database at all.
+    """
+    command = [sys.executable, "-m", "sublarr.cli", "db", "upgrade",
+               "--data-dir", str(settings.data_dir)]
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+    if done.returncode != 0:
+        raise click.ClickException(f"database migration failed (exit code {done.returncode})")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,7 +66,6 @@ def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
     SIGTERM or Ctrl-C stops it cleanly: running work is drained and the
     database closed.
     """
-    from sublarr.app import create_app
     from sublarr.server import serve as run_server
 
     overrides = {"host": host, "port": port, "data_dir": data_dir}
@@ -57,16 +73,30 @@ def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration check
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    Database(database_url_for(settings.data_dir, settings.database_url)).upgrade()
-    key, _ = read_or_create_key(settings.data_dir, settings.api_key)
+    prepare_data_dir(settings.data_dir, sqlite=not settings.database_url)
+    _migrate_in_child(settings)
+    key, generated = read_or_create_key(settings.data_dir, settings.api_key)
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     click.echo(f"Sublarr {__version__} on http://{shown_host}:{settings.port}/")
     click.echo(f"Data directory: {settings.data_dir.resolve()}")
-    click.echo(f"API key: {key}  (also: sublarr api-key --data-dir {settings.data_dir})")
+    if generated:
+        click.echo(f"API key (generated now, shown this once): {key}")
+    elif not settings.api_key:
+        click.echo(f"API key: sublarr api-key --data-dir {settings.data_dir}")
     sys.stdout.flush()  # before gunicorn forks, or the worker would print the buffer again
-    run_server(lambda: create_app(overrides), settings.host, settings.port,
-               settings.server_threads)
+    run_server(_app_factory(overrides), settings.host, settings.port, settings.server_threads,
+               settings.data_dir)
+
+
+def _app_factory(overrides: dict):  # noqa: ANN202
+    """Builds the app in the worker process, after the fork (the master never imports it)."""
+
+    def build():  # noqa: ANN202
+        from sublarr.app import create_app
+
+        return create_app(overrides)
+
+    return build
 
 
 @main.group()
@@ -78,6 +108,8 @@ def db() -> None:
 @_data_dir_option
 def db_upgrade(data_dir: Path | None) -> None:
     """Apply pending migrations (SQLite in the data dir, or SUBLARR_DATABASE_URL)."""
+    from sublarr.db.engine import Database, database_url_for
+
     settings = _boot(data_dir)
     database = Database(database_url_for(settings.data_dir, settings.database_url))
     database.upgrade()

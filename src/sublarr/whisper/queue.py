@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ from typing import Any
 from sublarr.db.engine import Database
 from sublarr.events.bus import EventBus
 from sublarr.events.bridge import ProgressStream
-from sublarr.pids import pid_exited
+from sublarr.owners import new_owner_id, owner_is_gone
 from sublarr.settings_store import SettingsStore
 from sublarr.whisper import jobs
 from sublarr.whisper.control import (
@@ -34,7 +32,7 @@ log = logging.getLogger(__name__)
 IDLE_POLL_SECONDS = 2.0
 CANCEL_WAIT_SECONDS = 5.0
 JOIN_SECONDS = 10.0
-RECOVERY_EVERY_SECONDS = 30.0
+RECOVERY_EVERY_SECONDS = 5.0
 CANCELLED_MESSAGE = "Cancelled by user"
 
 
@@ -63,27 +61,6 @@ class DuplicateJobError(Exception):
 class CancelResult:
     job: JobRecord
     pending: bool  # a running job was asked to stop but has not confirmed yet
-
-
-def new_owner_id() -> str:
-    """``host:pid:random`` — the pid lets a restart tell its own dead jobs apart."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def owner_is_gone(owner: str | None, *, host: str, own_owner: str) -> bool:
-    """True when ``owner`` is an earlier worker on this host whose process has ended."""
-    if not owner:
-        return True
-    parts = owner.split(":")
-    if len(parts) != 3 or parts[0] != host or owner == own_owner:
-        return False
-    try:
-        pid = int(parts[1])
-    except ValueError:
-        return True
-    if pid == os.getpid():
-        return True  # an earlier app in this process; apps release their jobs on shutdown
-    return pid_exited(pid)
 
 
 class WhisperQueue:
@@ -142,10 +119,8 @@ class WhisperQueue:
 
     def recover_abandoned(self) -> list[int]:
         """Requeue jobs left running by a worker that died; returns their ids."""
-        host = socket.gethostname()
         with self._db.session() as session:
-            found = jobs.recover_abandoned(
-                session, lambda owner: owner_is_gone(owner, host=host, own_owner=self.owner))
+            found = jobs.recover_abandoned(session, lambda owner: owner_is_gone(owner, self.owner))
             cancelled_paths = [job.media_path for job in found.cancelled]
         for media_path in cancelled_paths:
             self._emit_cancelled(media_path)
