@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from flask_socketio import SocketIO
 
 from sublarr.api.registry import register_api
+from sublarr.api.socket_guard import allowed_origins, close_unauthenticated_sessions
 from sublarr.api.auth import key_from_request, key_matches, read_or_create_key
 from sublarr.api.errors import error_response, register_error_handlers
 from sublarr.api.validation import MAX_BODY_BYTES
@@ -97,13 +98,15 @@ def create_app(
 def _make_socketio(app: Flask, settings: Settings) -> SocketIO:
     options: dict[str, Any] = {
         "async_mode": "threading",
-        "cors_allowed_origins": [],
+        "cors_allowed_origins": allowed_origins(settings.socketio_allowed_origins),
         "max_http_buffer_size": MAX_BODY_BYTES,
     }
     if settings.redis_url:
         options["message_queue"] = settings.redis_url
         options["channel"] = settings.redis_channel
-    return SocketIO(app, **options)
+    socketio = SocketIO(app, **options)
+    close_unauthenticated_sessions(socketio)
+    return socketio
 
 
 def _install_socket_auth(socketio: SocketIO, api_key: str) -> None:

@@ -41,6 +41,9 @@ class CoreSettings(EventSettings):
     )
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     server_threads: int = bootstrap(64, ge=4, le=1000)
+    socketio_allowed_origins: list[str] = bootstrap(
+        [], description="Other web origins allowed to open Socket.IO connections (e.g. "
+        "https://dash.example.org); empty: only pages served by Sublarr itself")
 
 
 class Settings(

@@ -84,7 +84,8 @@ def _is_client_socket(fd: int) -> bool:
 
 def gunicorn_options(host: str, port: int, threads: int, data_dir: Path,
                      graceful_timeout: int = 20) -> dict:
-    """gthread, one worker, no access log (query strings may carry the API key)."""
+    """One gthread-style worker (see server_worker), no access log (query strings may
+    carry the API key)."""
 
     def pre_fork(_server: Any, _worker: Any) -> None:
         held = held_handles(data_dir)
@@ -102,7 +103,7 @@ def gunicorn_options(host: str, port: int, threads: int, data_dir: Path,
     return {
         "bind": f"{host}:{port}",
         "workers": 1,
-        "worker_class": "gthread",
+        "worker_class": "sublarr.server_worker.SublarrWorker",
         "threads": threads,
         "timeout": 0,  # Socket.IO keeps connections open; no worker heartbeat kill
         "graceful_timeout": graceful_timeout,

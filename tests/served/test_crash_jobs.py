@@ -99,3 +99,33 @@ def test_kill_9_during_a_whisper_job_requeues_it(tmp_path, served_data, servers,
         exercise_api(api, receiver.url, served_data / "hooks")
         assert again.terminate() == 0
     assert integrity(served_data) == {"sublarr.db": "ok", "webhook-intake.db": "ok"}
+
+
+def test_kill_9_during_a_hook_run_leaves_a_working_server(tmp_path, served_data, servers,
+                                                         receiver):
+    hooks_dir = served_data / "hooks"
+    hooks_dir.mkdir(parents=True)
+    runs = tmp_path / "runs"
+    script = hooks_dir / "slow.sh"
+    script.write_text(f"#!/bin/sh\ncat >/dev/null\necho start >> {runs}\nsleep 3\n")
+    script.chmod(0o755)
+    server = start(served_data)
+    servers.append(server)
+    api = Api(server)
+    assert api.post("/hooks", json={"name": "slow", "script_path": str(script),
+                                    "event_name": "webhook_received"}).status_code == 201
+    assert api.post("/webhook/sonarr", json={"eventType": "Test"}).status_code == 200
+    wait_for(lambda: runs.exists(), what="hook start")
+    server.kill_hard()
+
+    again = start(served_data)
+    servers.append(again)
+    api = Api(again)
+    assert api.post("/webhook/sonarr", json={"eventType": "Test"}).status_code == 200
+    logs = wait_for(lambda: [e for e in api.get("/hooks/logs").json()["logs"]
+                             if e["hook_type"] == "script"], timeout=30, what="hook logged")
+    assert [e["success"] for e in logs] == [True]
+    assert runs.read_text().count("start") == 2
+    exercise_api(api, receiver.url, hooks_dir)
+    assert again.terminate() == 0
+    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-intake.db": "ok"}
