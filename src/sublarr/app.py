@@ -48,6 +48,7 @@ def create_app(
     *,
     environ: Mapping[str, str] | None = None,
     testing: bool = False,
+    migrate: bool = True,
 ) -> Flask:
     """Build a Sublarr app.
 
@@ -62,7 +63,8 @@ def create_app(
     overrides["data_dir"] = data_dir
 
     db = Database(database_url_for(data_dir, boot.database_url))
-    db.upgrade()
+    if migrate:
+        db.upgrade()
     store = SettingsStore(db, environ, overrides)
     api_key, generated = read_or_create_key(data_dir, store.current.api_key)
     if generated:

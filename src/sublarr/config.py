@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from pydantic import Field, ValidationError
 
+from sublarr import DEFAULT_PORT
 from sublarr.events.settings import EventSettings
 from sublarr.library.settings import LibrarySettings
 from sublarr.providers.settings import ProvidersSettings
@@ -24,7 +25,6 @@ from sublarr.wanted.settings import WantedSettings
 from sublarr.whisper.settings import WhisperSettings
 
 ENV_PREFIX = "SUBLARR_"
-DEFAULT_PORT = 5765
 
 
 class CoreSettings(EventSettings):
