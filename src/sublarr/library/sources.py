@@ -15,6 +15,7 @@ from requests.adapters import HTTPAdapter
 from sublarr.db.base import utcnow
 from sublarr.library.arr import ArrConnection, ArrError, RadarrClient, SonarrClient
 from sublarr.library.media import MediaFile, is_video, quick_guess
+from sublarr.outbound_http import new_session
 
 if TYPE_CHECKING:  # the settings model is only needed for annotations
     from sublarr.config import Settings
@@ -67,7 +68,7 @@ class LibraryHealth:
 
 def new_http_session() -> requests.Session:
     """A pooled session for the *arr clients (connections are reused across calls)."""
-    session = requests.Session()
+    session = new_session()
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

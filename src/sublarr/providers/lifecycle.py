@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from sublarr.outbound_http import install_log_redaction
 from sublarr.providers.animetosho import AnimeToshoProvider
 from sublarr.providers.base import Provider
 from sublarr.providers.health import ProviderHealth
@@ -38,6 +39,8 @@ def build_providers(services: Services) -> list[Provider]:
 
 def init_providers(app: Flask, services: Services) -> None:
     """Create the subsystem's long-lived objects and register their shutdown."""
+    install_log_redaction()  # SubDL's key travels in the query string urllib3 logs
+
     def settings():  # noqa: ANN202
         return services.settings.current
 

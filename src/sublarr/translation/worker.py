@@ -12,8 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-import requests
-
+from sublarr.outbound_http import new_session
 from sublarr.translation.backends import Backend, make_backend
 from sublarr.translation.documents import SubtitleError, open_document, output_path
 from sublarr.translation.errors import JobInterrupted, TranslationError
@@ -160,7 +159,7 @@ class TranslationWorker:
         fingerprint = source_fingerprint(source, settings.translation_skip_styles)
         done = self.jobs.start(job["id"], fingerprint, total, batches)
         self._progress(self.jobs.get(job["id"]))
-        with requests.Session() as session:
+        with new_session() as session:
             backend = make_backend(job["backend"], settings, self.stop, session)
             self._translate_batches(job, backend, doc.texts(), done)
         doc.write(Path(job["output_path"]), self._stored(job["id"], batches))
