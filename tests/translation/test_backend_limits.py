@@ -7,8 +7,8 @@ from typing import Any, Iterator
 
 import pytest
 
-DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
-
+from sublarr.outbound_http import DEFAULT_MAX_RESPONSE_BYTES
+from sublarr.translation.errors import BackendError
 from sublarr.translation.http import JsonClient, RetryPolicy
 from tests.support.http import RawServer, Recorded, Reply, TestServer
 from tests.translation.conftest import backend_settings, sha256_of
