@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sublarr.api.errors import ConflictError, NotFoundError
 from sublarr.api.validation import documented, page_json, parse_body, parse_query
+from sublarr.library.roots import roots_of
 from sublarr.providers import history_repo
 from sublarr.providers.candidate import ProviderQuery
 from sublarr.providers.lifecycle import POOL_COMPONENT, UPGRADES_COMPONENT
@@ -131,6 +132,8 @@ def resume_provider(name: str):  # noqa: ANN201
             body=ManualSearch, response=ManualSearchResult, tags=["providers"])
 def manual_search():  # noqa: ANN201
     body = parse_body(ManualSearch)
+    if body.media_path:  # hashed below: only files inside the library may be read
+        roots_of(current_services()).confine(body.media_path)
     searcher: ProviderSearcher = current_services().components[SEARCHER_COMPONENT]
     query = ProviderQuery(
         media_type=body.media_type, title=body.title, language=body.language, year=body.year,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from sublarr.library.roots import roots_of
 from sublarr.outbound_http import install_log_redaction
 from sublarr.providers.animetosho import AnimeToshoProvider
 from sublarr.providers.base import Provider
@@ -50,7 +51,8 @@ def init_providers(app: Flask, services: Services) -> None:
     services.bus.subscribe(ranker.on_config_updated, names=["config_updated"])
     services.components[POOL_COMPONENT] = pool
     services.components[RANKER_COMPONENT] = ranker
-    searcher = ProviderSearcher(pool, ranker, services.db, services.bus, settings)
+    searcher = ProviderSearcher(pool, ranker, services.db, services.bus, settings,
+                                roots_of(services).confine)
     services.components[SEARCHER_COMPONENT] = searcher
     services.on_shutdown("provider pool", pool.shutdown)
     upgrades = UpgradeScheduler(
