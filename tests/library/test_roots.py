@@ -143,6 +143,12 @@ class TestRootsFromTheApi:
         assert resp.status_code == 200 and resp.get_json()["updated_keys"] == ["library_roots"]
         assert client.post("/api/v1/webhook/sonarr", json=body).status_code == 202
 
+    @pytest.mark.parametrize("bad", [["relative/tv"], [""], ["/tv\u0000x"], "/tv"])
+    def test_library_roots_must_be_absolute_paths(self, client, bad):  # noqa: ANN001
+        resp = client.put("/api/v1/config", json={"library_roots": bad})
+        assert resp.status_code == 422
+        assert resp.get_json()["error"]["details"][0]["loc"] == ["library_roots"]
+
 
 # -- roots from Sonarr (its /api/v3/rootfolder, after path_mappings) ------------------------
 

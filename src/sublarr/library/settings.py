@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import os
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sublarr.settings_base import secret
 
@@ -38,3 +40,11 @@ class LibrarySettings(BaseModel):
     standalone_debounce_seconds: float = Field(
         3.0, ge=0.05, le=600,
         description="A new file counts once its size stayed the same this long (still copying)")
+
+    @field_validator("library_roots")
+    @classmethod
+    def _absolute_roots(cls, value: list[str]) -> list[str]:
+        for root in value:
+            if "\0" in root or not os.path.isabs(root):
+                raise ValueError(f"library roots must be absolute paths: {root!r}")
+        return value

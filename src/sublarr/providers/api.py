@@ -49,7 +49,9 @@ class ManualSearch(BaseModel):
     year: Optional[int] = Field(None, ge=1870, le=2200)
     season: Optional[int] = Field(None, ge=0, le=10_000)
     episode: Optional[int] = Field(None, ge=0, le=100_000)
-    media_path: Optional[str] = Field(None, max_length=4096)
+    media_path: Optional[str] = Field(
+        None, max_length=4096,
+        description="Hashed for OpenSubtitles; must lie inside the library roots")
     release_name: Optional[str] = Field(None, max_length=1000)
     hearing_impaired: bool = False
     forced: bool = False

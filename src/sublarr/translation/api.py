@@ -46,11 +46,13 @@ class _Languages(BaseModel):
 
 
 class TranslateRequest(_Languages):
-    path: SourcePath = Field(description="Absolute path of an .ass/.ssa/.srt/.vtt file")
+    path: SourcePath = Field(description="Absolute path of an .ass/.ssa/.srt/.vtt file inside "
+                                         "the library roots (403 outside_library_roots)")
 
 
 class BatchRequest(_Languages):
-    paths: list[SourcePath] = Field(min_length=1, max_length=500)
+    paths: list[SourcePath] = Field(min_length=1, max_length=500,
+                                    description="Subtitle files inside the library roots")
 
 
 class JobOut(BaseModel):
