@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 
 from sublarr.app import create_app
+from sublarr.db import settings_repo
 from sublarr.helper_env import helper_environment, whisper_child_environment
 from sublarr.services import services_of
 from sublarr.wanted.subtitles import EmbeddedProbe
@@ -115,3 +116,15 @@ def test_helper_environment_keeps_only_the_allowed_names():
     assert whisper_child_environment(environ) == {
         "PATH": "/bin", "LANG": "C.UTF-8", "HOME": "/h", "HF_HOME": "/m", "PYTHONPATH": "/src"}
     assert helper_environment(environ, keep=["SUBLARR_API_KEY"]) == helper_environment(environ)
+
+
+def test_a_media_tool_path_stored_by_an_older_version_is_ignored(data_dir, tmp_path):  # noqa: ANN001
+    first = create_app({"data_dir": data_dir}, environ=TEST_ENV, testing=True)
+    with services_of(first).db.session() as session:
+        settings_repo.save_many(session, {"whisper_ffprobe_path": str(tmp_path / "evil")})
+    services_of(first).shutdown()
+    second = create_app({"data_dir": data_dir}, environ=TEST_ENV, testing=True)
+    try:
+        assert services_of(second).settings.current.whisper_ffprobe_path == "ffprobe"
+    finally:
+        services_of(second).shutdown()
