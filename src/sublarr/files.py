@@ -15,8 +15,11 @@ PUBLISHED_MODE = 0o644
 def mode_like(source: Path) -> int:
     """The mode of a file made from ``source`` (a subtitle beside its media, a translation
     of a subtitle): :data:`PUBLISHED_MODE`, but never readable by more than ``source`` is
-    (a 0600 source gives 0600)."""
-    return PUBLISHED_MODE & os.stat(source).st_mode
+    (a 0600 source gives 0600).  A source that is gone sets no limit."""
+    try:
+        return PUBLISHED_MODE & os.stat(source).st_mode
+    except FileNotFoundError:
+        return PUBLISHED_MODE
 
 
 @contextmanager
