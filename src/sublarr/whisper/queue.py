@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sublarr.db.engine import Database
 from sublarr.events.bus import EventBus
@@ -67,8 +67,10 @@ class WhisperQueue:
     """Persistent jobs in ``whisper_jobs`` and ``whisper_workers`` threads running them."""
 
     def __init__(self, db: Database, settings: SettingsStore, bus: EventBus,
-                 progress: ProgressStream, data_dir: Path) -> None:
+                 progress: ProgressStream, data_dir: Path,
+                 confine: Callable[[str], Path]) -> None:
         self._db = db
+        self._confine = confine  # library roots: raises OutsideLibraryRoots
         self._settings = settings
         self._bus = bus
         self._progress = progress
@@ -134,10 +136,12 @@ class WhisperQueue:
 
     def submit(self, media_path: str, language: str | None, priority: int,
                audio_track: int | None) -> JobRecord:
-        """Queue a transcription; raises ``MediaNotFoundError`` or ``DuplicateJobError``."""
+        """Queue a transcription; raises ``MediaNotFoundError``, ``DuplicateJobError`` or
+        ``OutsideLibraryRoots`` (checked before the file is looked at)."""
         path = Path(media_path).expanduser()
         if not path.is_absolute():
             raise MediaNotFoundError(f"media_path must be absolute: {media_path}")
+        self._confine(str(path))
         if not path.is_file():
             raise MediaNotFoundError(f"media file not found: {media_path}")
         # Absolute but not symlink-resolved: the SRT belongs beside the path the
@@ -254,7 +258,8 @@ class WhisperQueue:
         if self._stopping.is_set():  # claimed while stop() was collecting running jobs
             control.stop(STOP_SHUTDOWN)
         started = time.monotonic()
-        runner = JobRunner(self._settings.current, self._work_dir, self._models_dir, host)
+        runner = JobRunner(self._settings.current, self._work_dir, self._models_dir, host,
+                           self._confine)
         try:
             outcome = runner.run(spec, control)
         except JobStopped:
