@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Annotated, Any, Callable, Iterator, TypeVar
+from typing import Annotated, Any, Callable, TypeVar
 
 from flask import Response, jsonify, request
 from pydantic import BaseModel, Field
@@ -63,29 +63,42 @@ def _json_constant(name: str) -> Any:
                    code="malformed_json")
 
 
-def _strings_in(value: Any) -> Iterator[tuple[list[Any], str]]:
-    """Every string (object keys included) in a decoded JSON value, with its location."""
-    stack: list[tuple[list[Any], Any]] = [([], value)]
+def _first_nul(value: Any) -> list[str] | None:
+    """The location of the first string (object keys included) holding a NUL, or None."""
+    # Locations are linked (parent, key) pairs, unrolled only for the hit: a deep
+    # document costs one step per node, not one copy of its path.
+    stack: list[tuple[Any, Any]] = [(None, value)]
     while stack:
-        loc, item = stack.pop()
+        where, item = stack.pop()
         if isinstance(item, str):
-            yield loc, item
+            if NUL in item:
+                return _unroll(where)
         elif isinstance(item, dict):
             for key, child in item.items():
-                yield loc + [key], key
-                stack.append((loc + [key], child))
+                if NUL in key:
+                    return _unroll((where, key))
+                stack.append(((where, key), child))
         elif isinstance(item, list):
-            stack.extend((loc + [i], child) for i, child in enumerate(item))
+            stack.extend(((where, i), child) for i, child in enumerate(item))
+    return None
+
+
+def _unroll(where: Any) -> list[str]:
+    loc: list[str] = []
+    while where is not None:
+        where, key = where
+        loc.append(str(key))
+    return loc[::-1]
 
 
 def refuse_nul(value: Any) -> None:
     """422 when a string in ``value`` holds a NUL character: no file name, database text
     or header can carry one."""
-    for loc, text in _strings_in(value):
-        if NUL in text:
-            raise UnprocessableError("text must not contain NUL characters",
-                                     [{"loc": [str(p) for p in loc],
-                                       "msg": "contains a NUL character"}], code="nul_character")
+    loc = _first_nul(value)
+    if loc is not None:
+        raise UnprocessableError("text must not contain NUL characters",
+                                 [{"loc": loc, "msg": "contains a NUL character"}],
+                                 code="nul_character")
 
 
 def refuse_nul_in_url() -> None:
