@@ -139,7 +139,8 @@ def _install_request_hooks(app: Flask, services: Services) -> None:
     def _count(response):  # noqa: ANN001, ANN202
         route = request.url_rule.rule if request.url_rule else "unmatched"
         services.metrics.http_requests.labels(
-            method=method_label(request.method), route=route, status=str(response.status_code)).inc()
+            method=method_label(request.method), route=route,
+            status=str(response.status_code)).inc()
         if "started" in g:
             services.metrics.http_duration.labels(route=route).observe(
                 time.perf_counter() - g.started)

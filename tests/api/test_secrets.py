@@ -148,8 +148,8 @@ def test_passwords_inside_url_settings_are_masked(client, services):
 def test_the_masked_url_sent_back_keeps_the_stored_password(client, services):
     url = "http://user:s3cret@127.0.0.1:9000"
     client.put("/api/v1/config", json={"whisper_remote_url": url})
-    resp = client.put("/api/v1/config", json={"whisper_remote_url": "http://user:***@127.0.0.1:9000",
-                                              "whisper_beam_size": 3})
+    resp = client.put("/api/v1/config", json={
+        "whisper_remote_url": "http://user:***@127.0.0.1:9000", "whisper_beam_size": 3})
     assert resp.status_code == 200
     assert resp.json["updated_keys"] == ["whisper_beam_size"]
     assert services.settings.current.whisper_remote_url == url
@@ -158,7 +158,8 @@ def test_the_masked_url_sent_back_keeps_the_stored_password(client, services):
 def test_a_masked_password_on_another_url_is_refused(client, services):
     url = "http://user:s3cret@127.0.0.1:9000"
     client.put("/api/v1/config", json={"whisper_remote_url": url})
-    resp = client.put("/api/v1/config", json={"whisper_remote_url": "http://user:***@10.0.0.9:9000"})
+    resp = client.put("/api/v1/config",
+                      json={"whisper_remote_url": "http://user:***@10.0.0.9:9000"})
     assert resp.status_code == 422
     assert services.settings.current.whisper_remote_url == url
 

@@ -219,7 +219,8 @@ def _settle_headers(changes: dict[str, Any], row: Any) -> None:
 
 
 @bp.get("/webhooks")
-@documented("Every outgoing webhook (secret and header values masked)", response=WebhookList, tags=["webhooks"])
+@documented("Every outgoing webhook (secret and header values masked)", response=WebhookList,
+            tags=["webhooks"])
 def list_webhooks():  # noqa: ANN201
     with current_services().db.session() as session:
         rows = webhook_configs.list_all(session)
@@ -245,7 +246,8 @@ def create_webhook():  # noqa: ANN201
 
 
 @bp.get("/webhooks/<int:webhook_id>")
-@documented("One webhook (secret and header values masked)", response=WebhookView, tags=["webhooks"])
+@documented("One webhook (secret and header values masked)", response=WebhookView,
+            tags=["webhooks"])
 def get_webhook(webhook_id: int):  # noqa: ANN201
     with current_services().db.session() as session:
         return jsonify(webhook_configs.to_public(_row_or_404(session, webhook_id)))
