@@ -37,10 +37,11 @@ class ChunkedBodyLimit:
 
 
 def _is_chunked(environ: dict[str, Any]) -> bool:
-    # Only a body the server de-chunks ends on its own; any other stream without a
-    # length could block the read (Werkzeug's development server).
+    # Only a body the server de-chunks and ends (wsgi.input_terminated: gunicorn,
+    # Werkzeug) can be read to its end; any other stream without a length could block.
     return (not environ.get("CONTENT_LENGTH")
-            and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower())
+            and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+            and bool(environ.get("wsgi.input_terminated")))
 
 
 def _read_at_most(stream: Any, size: int) -> bytes:
