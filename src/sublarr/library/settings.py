@@ -22,9 +22,11 @@ class LibrarySettings(BaseModel):
     """Settings owned by the library subsystem. Keys are flat and prefixed by topic."""
 
     sonarr_url: str = Field("", max_length=2048, description="e.g. http://sonarr:8989 (empty: off)")
-    sonarr_api_key: str = secret("", description="Sonarr → Settings → General → API Key")
+    sonarr_api_key: str = secret("", endpoint="sonarr_url",
+                                 description="Sonarr → Settings → General → API Key")
     radarr_url: str = Field("", max_length=2048, description="e.g. http://radarr:7878 (empty: off)")
-    radarr_api_key: str = secret("", description="Radarr → Settings → General → API Key")
+    radarr_api_key: str = secret("", endpoint="radarr_url",
+                                 description="Radarr → Settings → General → API Key")
     arr_timeout_seconds: float = Field(15.0, ge=1, le=300,
                                        description="Timeout of one Sonarr/Radarr API call")
     path_mappings: list[PathMapping] = Field(
