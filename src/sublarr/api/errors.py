@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from sublarr.db.unavailable import RETRY_AFTER_SECONDS, is_database_unavailable
 from sublarr.events.bus import UnknownEventError
 from sublarr.settings_store import SettingsError
 
@@ -57,12 +58,27 @@ def error_response(status: int, code: str, message: str, details: Any = None):  
     return jsonify(body), status
 
 
+def database_unavailable_response():  # noqa: ANN201
+    """503 + ``Retry-After``: the database is down, restarting or locked by another process."""
+    response, status = error_response(
+        503, "database_unavailable",
+        "the database cannot be reached or is busy right now; try again shortly",
+        {"retry_after_seconds": RETRY_AFTER_SECONDS})
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, status
+
+
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     """Pydantic errors without the offending input (it may hold a secret)."""
     return [
         {"loc": [str(p) for p in err["loc"]], "msg": err["msg"], "type": err["type"]}
         for err in exc.errors(include_url=False, include_input=False, include_context=False)
     ]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def _http_code(exc: HTTPException) -> str:
@@ -98,5 +114,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # noqa: ANN202
+        if is_database_unavailable(exc):
+            # not a bug and it ends by itself: one line, not a traceback per request
+            log.warning("%s %s: database unavailable: %s", request.method, request.path,
+                        _first_line(exc))
+            return database_unavailable_response()
         log.exception("unhandled error")
         return error_response(500, "internal_error", "internal error; see the server log")
