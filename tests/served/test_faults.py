@@ -9,9 +9,7 @@ afterwards.  Each test prints what it measured (``-s`` shows it).
 
 from __future__ import annotations
 
-import json
 import queue
-import threading
 import time
 import uuid
 from collections import Counter
@@ -22,11 +20,10 @@ import socketio
 
 from tests.served.faults_support import (
     Api,
+    Call,
     PostgresCluster,
     RedisServer,
-    SqliteHolder,
     assert_unavailable,
-    integrity,
     p99,
     sonarr_test_event,
 )
@@ -127,3 +124,127 @@ def test_postgres_restart_mid_deliveries_loses_nothing(tmp_path: Path) -> None:
         assert statuses[500] == 0 and statuses[0] == 0
         assert during[503] >= 4 * rounds
         api.close()
+
+
+# -- Redis (Socket.IO message queue) ------------------------------------------------
+
+class SocketClient:
+    """A python-socketio client of one served process, collecting ``config_updated``."""
+
+    def __init__(self, server: ServerProcess) -> None:
+        self.received: queue.Queue = queue.Queue()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("config_updated", self.received.put)
+        self.client.connect(server.url, auth={"apikey": server.api_key},
+                            transports=["websocket"], wait_timeout=10)
+
+    def drain(self) -> int:
+        count = 0
+        while True:
+            try:
+                self.received.get_nowait()
+                count += 1
+            except queue.Empty:
+                return count
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def change_config(api: Api, round_: int) -> Call:
+    """A producer: stores a setting and emits ``config_updated`` (Socket.IO + webhooks)."""
+    return api.put("/config", {"hook_workers": 2 + round_ % 5}, timeout=15)
+
+
+def first_event_after(api: Api, listener: SocketClient, limit_s: float) -> float:
+    """Emit on ``api`` every 0.25 s until ``listener`` hears one; seconds it took."""
+    started = time.monotonic()
+    round_ = 0
+    while time.monotonic() - started < limit_s:
+        round_ += 1
+        assert change_config(api, round_).status == 200
+        try:
+            listener.received.get(timeout=0.25)
+            return time.monotonic() - started
+        except queue.Empty:
+            continue
+    raise AssertionError(f"no event crossed Redis within {limit_s}s")
+
+
+def redis_env(redis: RedisServer) -> dict[str, str]:
+    return {"SUBLARR_REDIS_URL": redis.url, "SUBLARR_REDIS_CHANNEL": f"s-{uuid.uuid4().hex}"}
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+def test_frozen_redis_never_stalls_producers(tmp_path: Path) -> None:
+    """Redis accepts connections but answers nothing (SIGSTOP): emits still return at once."""
+    with RedisServer() as redis, ServerProcess(tmp_path / "data", redis_env(redis)) as server:
+        api = Api(server)
+        listener = SocketClient(server)
+        try:
+            assert change_config(api, 0).status == 200
+            assert listener.received.get(timeout=10) == {"updated_keys": ["hook_workers"]}
+            redis.freeze()
+            frozen_from = len(api.calls)
+            deadline = time.monotonic() + 5.0
+            rounds = 0
+            while time.monotonic() < deadline and rounds < 100:
+                rounds += 1
+                change_config(api, rounds)
+                time.sleep(0.05)
+            frozen = api.calls[frozen_from:]
+            local = listener.drain()  # clients of this process hear it without Redis
+            redis.thaw()
+            thawed = time.monotonic()
+            time.sleep(0.5)
+            listener.drain()
+            recovered = first_event_after(api, listener, limit_s=20)
+            latency = p99([c.seconds for c in frozen])
+            report("redis frozen", calls=len(frozen), statuses=dict(Counter(c.status for c in frozen)),
+                   p99_ms=round(latency * 1000), max_ms=round(max(c.seconds for c in frozen) * 1000),
+                   local_events=local, recovered_s=round(time.monotonic() - thawed, 2),
+                   first_event_s=round(recovered, 2))
+            assert all(c.status == 200 for c in frozen), Counter(c.status for c in frozen)
+            assert latency < 1.0
+            assert local == len(frozen)
+        finally:
+            listener.close()
+            api.close()
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+def test_redis_restart_bridge_recovers_across_processes(tmp_path: Path) -> None:
+    """Redis stops for a while and comes back on the same port: the API never notices,
+    and events from one process reach the other's Socket.IO clients again."""
+    with RedisServer() as redis:
+        env = redis_env(redis)
+        with ServerProcess(tmp_path / "a", env) as first, \
+                ServerProcess(tmp_path / "b", env) as second:
+            emitter, listener = Api(second), SocketClient(first)
+            try:
+                first_event_after(emitter, listener, limit_s=15)
+                redis.stop()
+                down_from = len(emitter.calls)
+                deadline = time.monotonic() + 16.0
+                rounds = 0
+                while time.monotonic() < deadline and rounds < 400:
+                    rounds += 1
+                    change_config(emitter, rounds)
+                    time.sleep(0.05)
+                down = emitter.calls[down_from:]
+                redis.start()
+                listener.drain()
+                recovered = first_event_after(emitter, listener, limit_s=30)
+                latency = p99([c.seconds for c in down])
+                report("redis restart", calls=len(down),
+                       statuses=dict(Counter(c.status for c in down)),
+                       p99_ms=round(latency * 1000), recovered_s=round(recovered, 2))
+                assert all(c.status == 200 for c in down), Counter(c.status for c in down)
+                assert latency < 1.0
+                # the listener retries at least every few seconds, however long Redis was gone
+                assert recovered < 5.0
+            finally:
+                listener.close()
+                emitter.close()
