@@ -10,6 +10,7 @@ afterwards.  Each test prints what it measured (``-s`` shows it).
 from __future__ import annotations
 
 import queue
+import threading
 import time
 import uuid
 from collections import Counter
@@ -23,7 +24,9 @@ from tests.served.faults_support import (
     Call,
     PostgresCluster,
     RedisServer,
+    SqliteHolder,
     assert_unavailable,
+    integrity,
     p99,
     sonarr_test_event,
 )
@@ -248,3 +251,113 @@ def test_redis_restart_bridge_recovers_across_processes(tmp_path: Path) -> None:
             finally:
                 listener.close()
                 emitter.close()
+
+
+# -- SQLite held by another process ---------------------------------------------------
+
+def sqlite_files(data_dir: Path) -> list[Path]:
+    return sorted(data_dir.glob("*.db"))
+
+
+def write_load(api: Api, webhook_id: int, seconds: float, limit: int) -> tuple[list[str], list[Call]]:
+    """Producers and writers for ``seconds``: Sonarr events (journalled emits), settings,
+    webhook edits; returns the titles of accepted events and every write's answer."""
+    accepted: list[str] = []
+    writes: list[Call] = []
+    deadline = time.monotonic() + seconds
+    rounds = 0
+    while time.monotonic() < deadline and rounds < limit:
+        rounds += 1
+        marker = f"load-{uuid.uuid4().hex[:8]}"
+        if sonarr_test_event(api, marker).status in (200, 202):
+            accepted.append(marker)
+        writes.append(change_config(api, rounds))
+        writes.append(api.put(f"/webhooks/{webhook_id}", {"name": f"receiver {rounds}"}))
+        api.get("/webhooks")
+        api.get("/hooks/logs?limit=5")
+    return accepted, writes
+
+
+@pytest.mark.slow
+def test_sqlite_readers_and_backups_of_another_process_block_nothing(tmp_path: Path) -> None:
+    """A long read transaction and a backup running over and over in other processes:
+    WAL lets every write through; nothing fails, nothing is lost, the files stay sound."""
+    data = tmp_path / "data"
+    with TestServer(lambda _r: Reply(200)) as receiver, ServerProcess(data, FAST) as server:
+        api = Api(server)
+        webhook_id = create_webhook(api, receiver.url + "/hook", "webhook_received")
+        database = data / "sublarr.db"
+        with SqliteHolder(database, "read", 8.0) as reader, \
+                SqliteHolder(database, "backup", 8.0) as backup:
+            accepted, writes = write_load(api, webhook_id, seconds=7.0, limit=300)
+            backups = backup.wait(timeout=30)
+            reader.wait(timeout=30)
+        wait_for_deliveries(receiver, accepted, server, timeout=30)
+        statuses = api.statuses()
+        report("sqlite readers+backup", calls=len(api.calls), statuses=dict(statuses),
+               write_p99_ms=round(p99([c.seconds for c in writes]) * 1000),
+               accepted=len(accepted), lost=len(set(accepted) - set(delivered_by_title(receiver))),
+               backup_rounds=backups.split()[-1])
+        assert statuses[500] == 0 and statuses[0] == 0
+        assert set(statuses) <= {200, 201, 202}, statuses
+        assert "unhandled error" not in server.output()
+        api.close()
+    for path in sqlite_files(data):
+        assert integrity(path) == "ok", path
+
+
+@pytest.mark.slow
+def test_sqlite_locked_by_another_process_answers_503_then_recovers(tmp_path: Path) -> None:
+    """Another process holds an exclusive lock longer than the busy timeout: writes
+    wait, then answer a JSON 503 with Retry-After (never a 500); reads and emits go on;
+    once the lock is gone every write works and every accepted event is delivered."""
+    data = tmp_path / "data"
+    with TestServer(lambda _r: Reply(200)) as receiver, ServerProcess(data, FAST) as server:
+        api = Api(server)
+        webhook_id = create_webhook(api, receiver.url + "/hook", "webhook_received")
+        accepted, _ = write_load(api, webhook_id, seconds=0.5, limit=10)
+        with SqliteHolder(data / "sublarr.db", "exclusive", 14.0) as holder:
+            locked_from = len(api.calls)
+            locked_at = time.monotonic()
+            results: list[tuple[list[str], list[Call]]] = []
+            # several writers at once: none may wait much longer than one busy timeout
+            workers = [threading.Thread(target=lambda: results.append(
+                write_load(Api(server), webhook_id, seconds=11.0, limit=3))) for _ in range(3)]
+            for worker in workers:
+                worker.start()
+            reads = [api.get("/webhooks") for _ in range(5)]
+            emits = [sonarr_test_event(api, f"locked-{i}") for i in range(5)]
+            for worker in workers:
+                worker.join(60)
+            holder.wait(timeout=30)
+            released = time.monotonic()
+        accepted += [f"locked-{i}" for i, c in enumerate(emits) if c.status in (200, 202)]
+        writes = [c for _, batch in results for c in batch]
+        accepted += [m for batch, _ in results for m in batch]
+        during = Counter(c.status for c in writes)
+        after = [change_config(api, 99), api.put(f"/webhooks/{webhook_id}", {"name": "back"})]
+        wait_for_deliveries(receiver, accepted, server, timeout=30)
+        delivered_s = time.monotonic() - released
+        report("sqlite exclusive lock", writes=len(writes), statuses=dict(during),
+               max_write_s=round(max(c.seconds for c in writes), 1),
+               read_max_ms=round(max(c.seconds for c in reads) * 1000),
+               emit_max_ms=round(max(c.seconds for c in emits) * 1000),
+               accepted=len(accepted),
+               lost=len(set(accepted) - set(delivered_by_title(receiver))),
+               delivered_after_release_s=round(delivered_s, 2),
+               locked_s=round(released - locked_at, 1))
+        assert locked_from < len(api.calls)
+        assert all(c.status == 200 for c in reads + emits + after)
+        assert during[500] == 0 and during[0] == 0, during
+        assert during[503] >= 1
+        for call in writes:
+            if call.status == 503:
+                assert_unavailable(call)
+            else:
+                assert call.status in (200, 202), call
+            # a writer waits about one busy timeout (10 s), not one per writer ahead of it
+            assert call.seconds < 20.0, call
+        assert "unhandled error" not in server.output()
+        api.close()
+    for path in sqlite_files(data):
+        assert integrity(path) == "ok", path
