@@ -16,7 +16,7 @@ from sublarr.config import (
     secret_keys,
 )
 from sublarr.db import settings_repo
-from sublarr.db.engine import Database
+from sublarr.db.engine import Database, writer_turn
 
 
 class SettingsError(ValueError):
@@ -59,7 +59,7 @@ class SettingsStore:
         """
         changes = _drop_mask_echoes(changes)
         _check_keys(changes)
-        with self._lock:
+        with writer_turn(self._lock):
             # Validation raises before anything is stored.
             validated = Settings.model_validate({**self._current.model_dump(), **changes})
             changed = [k for k in changes if getattr(validated, k) != getattr(self._current, k)]

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sublarr.db.base import batch_stamp, driver_stamp, utcnow
-from sublarr.db.engine import Database
+from sublarr.db.engine import Database, writer_turn
 from sublarr.events import outbox_sql as sql
 from sublarr.owners import new_owner_id
 from sublarr.events.outbox_sql import DELIVERIES as _T
@@ -160,7 +160,7 @@ class Outbox:
             yield session
 
     def _gate_cm(self) -> ContextManager[Any]:
-        return self._sqlite_writer if self._is_sqlite else nullcontext()
+        return writer_turn(self._sqlite_writer) if self._is_sqlite else nullcontext()
 
     # -- producer side ------------------------------------------------------
     def enqueue(self, event_id: str, event_name: str, payload: str,
