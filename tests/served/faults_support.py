@@ -28,7 +28,17 @@ from tests.support.process import ServerProcess, free_port
 from tests.support.services import services_required
 from tests.support.waiting import wait_until
 
-PG_BIN = Path(os.environ.get("SUBLARR_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+def _pg_bin() -> Path:
+    """``SUBLARR_TEST_PG_BIN``, else the newest Debian PostgreSQL's bin directory."""
+    configured = os.environ.get("SUBLARR_TEST_PG_BIN")
+    if configured:
+        return Path(configured)
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 PG_USER = "postgres"
 
 
