@@ -56,6 +56,7 @@ class RedisMessageQueue(PubSubManager):
         self._start_lock = threading.Lock()
         self._down_since: float | None = None   # publisher side, for one log line per outage
         self._quiet_until = 0.0
+        self._client(read_timeout=None).close()  # a malformed URL fails here, at start
 
     # -- python-socketio hooks -------------------------------------------------
     def _publish(self, data: Any) -> None:
@@ -99,7 +100,7 @@ class RedisMessageQueue(PubSubManager):
                     message = pubsub.get_message(timeout=POLL_SECONDS)
                     if message and message["type"] == "message" and message["channel"] == channel:
                         yield message["data"]
-            except (redis.RedisError, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever it was, retry at this pace
                 if down_since is None:
                     down_since = time.monotonic()
                     log.warning("Socket.IO: lost the Redis subscription (%s); "
@@ -129,6 +130,10 @@ class RedisMessageQueue(PubSubManager):
                 client = None
                 self._quiet_until = time.monotonic() + RETRY_SECONDS
                 self._drop(1, f"Redis is unreachable ({exc})")
+                continue
+            except Exception:  # a bad message must not end the thread
+                self.dropped += 1
+                log.exception("Socket.IO: a message could not be published; dropped")
                 continue
             if self._down_since is not None:
                 log.warning("Socket.IO: publishing to Redis again after %.1fs "
