@@ -130,6 +130,31 @@ def test_postgres_restart_mid_deliveries_loses_nothing(tmp_path: Path) -> None:
         api.close()
 
 
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_stopping_while_postgres_is_away_names_the_events_it_could_not_store(tmp_path: Path
+                                                                          ) -> None:
+    """Events emitted while PostgreSQL is away wait in the process; a stop before it
+    comes back cannot keep them, and says so in the log instead of dropping them quietly."""
+    with PostgresCluster() as pg, TestServer(lambda _r: Reply(200)) as receiver:
+        server = ServerProcess(tmp_path / "data", {**FAST, "SUBLARR_DATABASE_URL": pg.url})
+        try:
+            server.wait_healthy()
+            api = Api(server)
+            create_webhook(api, receiver.url + "/hook", "webhook_received")
+            pg.stop("fast")
+            assert all(sonarr_test_event(api, f"orphan-{i}").status == 200 for i in range(3))
+            api.close()
+        finally:
+            code = server.terminate()
+        output = server.output()
+        report("postgres away at stop", exit_code=code,
+               logged="events that could not be stored" in output)
+        assert code == 0, output[-3000:]
+        assert "stopping with 3 events that could not be stored" in output, output[-3000:]
+
+
 # -- Redis (Socket.IO message queue) ------------------------------------------------
 
 class SocketClient:

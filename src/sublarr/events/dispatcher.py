@@ -110,6 +110,7 @@ class Dispatcher:
             thread.join(max(deadline - time.monotonic(), 0.1))
         leftovers = [c.id for buf in self._buffers.values() for c in buf]
         self._recorder.stop()
+        self._store_deferred_at_stop()
         try:
             self._outbox.release(leftovers)
         except Exception:  # the leases run out by themselves
@@ -377,6 +378,16 @@ class Dispatcher:
                 self._store_for_known_webhooks(event)
             self._deferred.popleft()
             self.notify({wid for wid, _ in event.targets})
+
+    def _store_deferred_at_stop(self) -> None:
+        """A last try for events emitted while the database was away; what still
+        cannot be stored is named in the log (it is lost with this process)."""
+        try:
+            self._flush_deferred()
+        except Exception as exc:
+            ids = [e.event_id for e in self._deferred]
+            log.error("stopping with %d events that could not be stored (%s); their webhook "
+                      "deliveries are lost: %s", len(ids), exc, ", ".join(ids[:100]))
 
     def _store_for_known_webhooks(self, event: NewEvent) -> None:
         known = self._registry.reload().endpoints
