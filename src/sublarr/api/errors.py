@@ -9,7 +9,11 @@ from flask import Flask, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from sublarr.db.unavailable import RETRY_AFTER_SECONDS, is_database_unavailable
+from sublarr.db.unavailable import (
+    RETRY_AFTER_SECONDS,
+    describe_error,
+    is_database_unavailable,
+)
 from sublarr.events.bus import UnknownEventError
 from sublarr.settings_store import SettingsError
 
@@ -76,11 +80,6 @@ def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
-
-
 def _http_code(exc: HTTPException) -> str:
     return (exc.name or "error").lower().replace(" ", "_").replace("'", "")
 
@@ -117,7 +116,7 @@ def register_error_handlers(app: Flask) -> None:
         if is_database_unavailable(exc):
             # not a bug and it ends by itself: one line, not a traceback per request
             log.warning("%s %s: database unavailable: %s", request.method, request.path,
-                        _first_line(exc))
+                        describe_error(exc))
             return database_unavailable_response()
         log.exception("unhandled error")
         return error_response(500, "internal_error", "internal error; see the server log")

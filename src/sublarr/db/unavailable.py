@@ -35,6 +35,12 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return False
 
 
+def describe_error(exc: BaseException) -> str:
+    """The first line of what the driver said (for a one-line log entry)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
 def _unavailable_here(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.TimeoutError):  # every pooled connection is in use
         return True
