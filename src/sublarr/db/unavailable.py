@@ -10,8 +10,8 @@ everything else stays a 500.
 from __future__ import annotations
 
 import sqlite3
+import sys
 
-import psycopg
 from sqlalchemy import exc as sa_exc
 
 # How long a client should wait before trying again (the Retry-After header).
@@ -48,7 +48,10 @@ def _unavailable_here(exc: BaseException) -> bool:
         if exc.connection_invalidated:  # SQLAlchemy saw a disconnect
             return True
         return exc.orig is not None and _unavailable_here(exc.orig)
-    if isinstance(exc, psycopg.OperationalError):
+    # psycopg is only loaded when PostgreSQL is in use (it weighs ~25 MB); without it
+    # loaded, no psycopg error can exist.
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None and isinstance(exc, psycopg.OperationalError):
         # connection refused or cut, server starting up or shutting down,
         # statement cancelled: all transient, none a programming error
         return True

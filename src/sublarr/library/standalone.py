@@ -15,9 +15,6 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from guessit import guessit
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
 
 from sublarr.events.bus import EventBus
 from sublarr.library.media import MediaFile, is_video, quick_guess, release_name
@@ -31,6 +28,8 @@ SinkLookup = Callable[[], Any]
 def parse_release(path: str, root: str | None = None) -> MediaFile:
     """A media file described by guessit (folder names help: ``Show/Season 2/...``)."""
     name = os.path.relpath(path, root) if root else release_name(path)
+    from guessit import guessit  # its rule tables load on the first file, not at start
+
     try:
         found = dict(guessit(name))
     except Exception:  # guessit on exotic names: fall back to the quick reading
@@ -60,29 +59,24 @@ class _Pending:
     changed_at: float
 
 
-class _Handler(FileSystemEventHandler):
+class _Handler:
+    """Receives watchdog's events for one watched root (watchdog calls ``dispatch``)."""
+
     def __init__(self, root: str, note: Callable[[str, str], None],
                  forget: Callable[[str], None]) -> None:
         self._root = root
         self._note = note
         self._forget = forget
 
-    def on_created(self, event: FileSystemEvent) -> None:
-        if not event.is_directory:
+    def dispatch(self, event: Any) -> None:
+        if event.is_directory:
+            return
+        kind = event.event_type
+        if kind in ("created", "modified", "closed"):
             self._note(self._root, os.fsdecode(event.src_path))
-
-    def on_modified(self, event: FileSystemEvent) -> None:
-        self.on_created(event)
-
-    def on_moved(self, event: FileSystemEvent) -> None:
-        if not event.is_directory:
+        elif kind == "moved":
             self._note(self._root, os.fsdecode(event.dest_path))
-
-    def on_closed(self, event: FileSystemEvent) -> None:
-        self.on_created(event)
-
-    def on_deleted(self, event: FileSystemEvent) -> None:
-        if not event.is_directory:
+        elif kind == "deleted":
             self._forget(os.fsdecode(event.src_path))
 
 
@@ -124,6 +118,8 @@ class StandaloneWatcher:
             for missing in sorted(set(os.path.abspath(f) for f in folders) - set(watched)):
                 log.warning("standalone folder %s does not exist; not watched", missing)
             if watched and not self._stop.is_set():
+                from watchdog.observers import Observer  # loaded once a folder is watched
+
                 self._observer = Observer()
                 for root in watched:
                     self._observer.schedule(_Handler(root, self._note, self._forget), root,

@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from babelfish import Error as BabelfishError
-from babelfish import Language
 
 from sublarr.providers.base import Provider
 from sublarr.providers.candidate import Candidate, ProviderQuery, parse_release
@@ -108,6 +106,8 @@ def _alpha2(code: Any) -> str | None:
     code = code.strip().lower()
     if len(code) == 2:
         return code
+    from babelfish import Error as BabelfishError, Language  # loaded on first use
+
     for reader in (Language.fromalpha3b, Language.fromalpha3t):
         try:
             return reader(code).alpha2
