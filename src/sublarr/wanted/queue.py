@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
+from sublarr.background import background_thread, lower_this_thread
 from sublarr.db.base import utcnow
 from sublarr.db.engine import Database
 from sublarr.events.bus import EventBus
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 TASK_NAME = "wanted_search"
 IDLE_POLL_SECONDS = 30.0  # look for due rows at least this often (other processes, clock)
 NO_PROVIDER_RECHECK_SECONDS = 300.0  # nothing enabled/configured: look again this often
+THREAD_NICE = 10  # searches give way to request threads (see sublarr.background)
 
 
 @dataclass
@@ -78,7 +80,9 @@ class SearchQueue:
         self._tasks = tasks
         self._workers = settings().wanted_search_workers
         self._executor = ThreadPoolExecutor(max_workers=self._workers,
-                                            thread_name_prefix="wanted-search")
+                                            thread_name_prefix="wanted-search",
+                                            initializer=lower_this_thread,
+                                            initargs=(THREAD_NICE,))
         self._lock = threading.Lock()
         self._in_flight: set[int] = set()
         self._wake = threading.Event()
@@ -90,8 +94,8 @@ class SearchQueue:
     # -- control -------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._dispatch_loop, name="wanted-search-queue",
-                                        daemon=True)
+        self._thread = background_thread(self._dispatch_loop, "wanted-search-queue",
+                                         THREAD_NICE)
         self._thread.start()
 
     def notify(self) -> None:
@@ -135,8 +139,10 @@ class SearchQueue:
             self._wake.clear()
 
     def _free_slots(self) -> int:
+        # Twice the workers: the next item is already queued when a worker finishes, so no
+        # worker waits for the dispatcher; memory stays bounded all the same.
         with self._lock:
-            return self._workers - len(self._in_flight)
+            return self._workers * 2 - len(self._in_flight)
 
     def _dispatch_once(self) -> float:
         """Hand due rows to free workers; returns how long to sleep before looking again."""
@@ -154,7 +160,9 @@ class SearchQueue:
             skip = set(self._in_flight)
         with self._db.session() as session:
             ids = [i for i in repo.due_ids(session, now, free + len(skip)) if i not in skip][:free]
-            self.next_due = repo.next_due_at(session)
+            ids = repo.claim(session, ids)  # one write for the lot, not one per item
+            if not ids:
+                self.next_due = repo.next_due_at(session)
         if not ids:
             self._finish_drain_if_idle()
             if self.next_due is None:
@@ -200,9 +208,9 @@ class SearchQueue:
 
     def _search_item(self, item_id: int) -> str | None:
         with self._db.session() as session:
-            item = repo.claim(session, item_id)
-            if item is None:
-                return None  # found by a batch, removed by a scan, or taken elsewhere
+            item = repo.get(session, item_id)
+            if item is None or item.status != "searching":
+                return None  # removed by a scan, or finished by a batch search meanwhile
             request, added_at = request_for(item), item.added_at
         if not os.path.isfile(request.media_path):
             return self._drop(item_id, request.title, request.language,

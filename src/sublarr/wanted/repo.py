@@ -161,12 +161,22 @@ def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
         .order_by(WantedItem.next_search_at, WantedItem.id).limit(limit)))
 
 
-def claim(session: Session, item_id: int) -> WantedItem | None:
-    """Mark one due row ``searching``; None when another searcher took it or it is gone."""
+def claim(session: Session, ids: Sequence[int]) -> list[int]:
+    """Mark due rows ``searching`` in one statement; returns the ids this caller took
+    (another process or a batch search may have taken some meanwhile)."""
+    if not ids:
+        return []
     taken = session.execute(update(WantedItem).where(
-        WantedItem.id == item_id, WantedItem.status.in_(SEARCHABLE)).values(
+        WantedItem.id.in_(ids), WantedItem.status.in_(SEARCHABLE)).values(
         status="searching", updated_at=utcnow())).rowcount
-    return session.get(WantedItem, item_id) if taken else None
+    if taken == len(ids):
+        return list(ids)
+    # Rare: someone else took a few; our update may have marked only the free ones.
+    return [i for i in ids if _searching_since_now(session, i)]
+
+
+def _searching_since_now(session: Session, item_id: int) -> bool:
+    return session.scalar(select(WantedItem.status).where(WantedItem.id == item_id)) == "searching"
 
 
 def next_due_at(session: Session) -> datetime | None:
