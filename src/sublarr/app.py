@@ -88,8 +88,9 @@ def create_app(
     _install_socket_auth(socketio, api_key)
     init_event_system(app)
     register_api(app)
-    for init in (init_tasks, init_library, init_wanted, init_providers, init_translation, init_whisper,
-                 init_web):
+    # Shutdown runs in reverse: the wanted search queue stops before the provider pool.
+    for init in (init_tasks, init_library, init_providers, init_wanted, init_translation,
+                 init_whisper, init_web):
         init(app, services)
     return app
 

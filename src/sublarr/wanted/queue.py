@@ -130,13 +130,13 @@ class SearchQueue:
 
     def _dispatch_loop(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # before looking: a notify during the look is not lost
             try:
                 delay = self._dispatch_once()
             except Exception:  # a database hiccup: try again shortly, never die
                 log.exception("wanted search queue: dispatch failed")
                 delay = 5.0
             self._wake.wait(delay)
-            self._wake.clear()
 
     def _free_slots(self) -> int:
         # Twice the workers: the next item is already queued when a worker finishes, so no
@@ -221,6 +221,8 @@ class SearchQueue:
             return self._defer(item_id, NO_PROVIDER_RECHECK_SECONDS,
                                "no subtitle searcher is available")
         result = safe_search(searcher, request)
+        if self._stop.is_set() and result.status == "failed":
+            return None  # cut short by shutdown: the row stays due for the next start
         if result.no_provider:
             wait = self._ready_in()
             return self._defer(item_id, wait if wait else NO_PROVIDER_RECHECK_SECONDS,

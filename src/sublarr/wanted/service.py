@@ -65,25 +65,29 @@ class ScanRunner:
 
     def scan_now(self) -> ScanReport:
         """Scan in the calling thread (CLI, tests); emits ``wanted_scan_complete``."""
+        report = self._tracked_scan()
+        self._announce(report)
+        return report
+
+    def _tracked_scan(self) -> ScanReport:
         if self._tasks is None:
-            return self._scan()
+            return self.scanner.scan()
         with self._tasks.track(SCAN_TASK) as run:
-            report = self._scan()
+            report = self.scanner.scan()
             run.result = (f"{report.scanned} files, +{report.added} -{report.removed} rows"
                           + (f", {len(report.errors)} source error(s)" if report.errors else ""))
             run.success = not report.errors
         return report
 
-    def _scan(self) -> ScanReport:
-        report = self.scanner.scan()
+    def _announce(self, report: ScanReport) -> None:
         self._bus.emit("wanted_scan_complete", report.event_payload())
         if self._after_scan is not None:
             self._after_scan(report)
-        return report
 
     def _run_scan(self) -> None:
+        report = None
         try:
-            report = self.scan_now()
+            report = self._tracked_scan()
             self.last_error = None
             log.info("wanted scan: %d files, +%d -%d rows in %d ms", report.scanned,
                      report.added, report.removed, report.duration_ms)
@@ -94,6 +98,8 @@ class ScanRunner:
             with self._lock:
                 self._running = False
             self._wake.set()  # let the scheduler pick its next delay from this outcome
+        if report is not None:  # announced once a new scan may start (a listener may ask)
+            self._announce(report)
 
     def start_schedule(self) -> None:
         self._scheduler = threading.Thread(target=self._schedule_loop, name="wanted-schedule",
