@@ -163,3 +163,33 @@ def test_no_result_is_not_searched_again_before_its_time(client, media_root, sub
     [row] = wait_for(lambda: wanted_rows(client, status="not_found"), "a not_found row")
     assert row["attempts"] == 1 and row["last_result"] == "not_found"
     assert row["next_search_at"] > row["last_searched_at"]
+
+
+def test_a_new_file_in_a_watched_folder_is_searched_on_arrival(client, events, tmp_path, subdl):
+    watched = tmp_path / "watched"
+    watched.mkdir()
+    assert client.put("/api/v1/config", json={"standalone_folders": [str(watched)],
+                                              "standalone_debounce_seconds": 0.3}
+                      ).status_code == 200
+    wait_for(lambda: named(events, "standalone_scan_complete"), "the watcher's first scan")
+
+    media = watched / "[SubsPlease] Frieren - S01E05 (1080p).mkv"
+    media.write_bytes(b"\x1a\x45\xdf\xa3" + b"\x00" * 1024)
+
+    wait_for(media.with_name(media.stem + ".en.srt").exists, "the subtitle of the new file")
+    assert named(events, "standalone_file_detected")[0]["media_path"] == str(media)
+
+
+def test_rows_a_scan_adds_are_searched_at_once(client, events, tmp_path, subdl):
+    folder = tmp_path / "library"
+    folder.mkdir()
+    media = folder / "Sousou no Frieren - S01E09.mkv"
+    media.write_bytes(b"\x1a\x45\xdf\xa3" + b"\x00" * 1024)
+    assert client.put("/api/v1/config", json={"standalone_folders": [str(folder)]}
+                      ).status_code == 200
+
+    assert client.post("/api/v1/wanted/scan").status_code == 202
+
+    wait_for(media.with_name(media.stem + ".en.srt").exists, "the subtitle of a scanned file")
+    processed = wait_for(lambda: named(events, "wanted_item_processed"), "wanted_item_processed")
+    assert processed[0]["status"] == "found"
