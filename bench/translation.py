@@ -95,7 +95,8 @@ def run_job(workdir: Path, source: Path, backend_url: str, batch_size: int) -> d
 
     data = Path(tempfile.mkdtemp(dir=workdir))
     app = create_app({"data_dir": data, "translation_ollama_url": backend_url,
-                      "translation_ollama_model": "bench"}, environ={})
+                      "translation_ollama_model": "bench", "library_roots": [str(workdir)]},
+                     environ={})
     services = services_of(app)
     try:
         worker = worker_of(services)

@@ -102,7 +102,8 @@ class Pipeline:
 
     def __init__(self, model_dir: Path, data_dir: Path) -> None:
         app = create_app({"data_dir": data_dir, "whisper_model": str(model_dir),
-                          "whisper_beam_size": BEAM_SIZE, "log_level": "WARNING"},
+                          "whisper_beam_size": BEAM_SIZE, "log_level": "WARNING",
+                          "library_roots": [str(data_dir.parent)]},
                          environ={"PATH": os.environ.get("PATH", "")})
         self.services = services_of(app)
         self._queue = self.services.components["whisper_queue"]

@@ -75,10 +75,15 @@ def app_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(data_dir: Path, app_settings: dict[str, Any]) -> Iterator[Flask]:
-    """An app on a fresh SQLite file, environment isolated from the developer's."""
-    application = create_app({"data_dir": data_dir, **app_settings}, environ=TEST_ENV,
-                             testing=True)
+def app(tmp_path: Path, data_dir: Path, app_settings: dict[str, Any]) -> Iterator[Flask]:
+    """An app on a fresh SQLite file, environment isolated from the developer's.
+
+    The test's own temp folder is the library root, so media and subtitles a test
+    creates there may be read and written; ``app_settings`` may replace it
+    (``"library_roots": None`` leaves the setting to the API).
+    """
+    application = create_app({"data_dir": data_dir, "library_roots": [str(tmp_path)],
+                              **app_settings}, environ=TEST_ENV, testing=True)
     yield application
     services_of(application).shutdown()
 

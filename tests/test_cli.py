@@ -68,7 +68,7 @@ def test_serve_answers_health_and_stops_cleanly_on_sigterm(tmp_path):
     output = server.output()
     assert code == 0, output
     assert "Traceback" not in output
-    assert server.api_key in output  # printed for the user at start
+    assert server.api_key not in output  # a configured key is never printed
     assert "Werkzeug" not in output and "development server" not in output
 
 

@@ -11,16 +11,19 @@ from flask import Flask, g, request
 from flask_socketio import SocketIO
 
 from sublarr.api.registry import register_api
+from sublarr.api.socket_guard import allowed_origins, close_unauthenticated_sessions
+from sublarr.api.body_limit import ChunkedBodyLimit
 from sublarr.api.auth import key_from_request, key_matches, read_or_create_key
 from sublarr.api.errors import error_response, register_error_handlers
-from sublarr.api.validation import MAX_BODY_BYTES
+from sublarr.api.validation import MAX_BODY_BYTES, RowIdConverter, refuse_nul_in_url
 from sublarr.config import Settings, build_settings
+from sublarr.datadir import prepare_data_dir
 from sublarr.db.engine import Database, database_url_for
 from sublarr.events.system import init_event_system
 from sublarr.events.bridge import ProgressStream
 from sublarr.events.bus import EventBus
 from sublarr.library.lifecycle import init_library
-from sublarr.metrics import Metrics
+from sublarr.metrics import Metrics, method_label
 from sublarr.providers.lifecycle import init_providers
 from sublarr.services import EXTENSION_KEY, Services
 from sublarr.settings_store import SettingsStore
@@ -47,6 +50,7 @@ def create_app(
     *,
     environ: Mapping[str, str] | None = None,
     testing: bool = False,
+    migrate: bool = True,
 ) -> Flask:
     """Build a Sublarr app.
 
@@ -56,20 +60,23 @@ def create_app(
     environ = dict(os.environ if environ is None else environ)
     overrides = _overrides_of(settings)
     boot = build_settings({}, environ, overrides)
-    data_dir = boot.data_dir.resolve()
+    data_dir = prepare_data_dir(boot.data_dir.resolve(), sqlite=not boot.database_url)
     (data_dir / "hooks").mkdir(parents=True, exist_ok=True)
     overrides["data_dir"] = data_dir
 
     db = Database(database_url_for(data_dir, boot.database_url))
-    db.upgrade()
+    if migrate:
+        db.upgrade()
     store = SettingsStore(db, environ, overrides)
     api_key, generated = read_or_create_key(data_dir, store.current.api_key)
     if generated:
         log.warning("Generated a new API key (kept in %s/api_key): %s", data_dir, api_key)
 
     app = Flask(__name__, static_folder=None)
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, TESTING=testing, JSON_SORT_KEYS=False)
     socketio = _make_socketio(app, store.current)
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, MAX_BODY_BYTES)  # outside Socket.IO's too
     metrics = Metrics()
     services = Services(
         settings=store,
@@ -98,19 +105,24 @@ def create_app(
 def _make_socketio(app: Flask, settings: Settings) -> SocketIO:
     options: dict[str, Any] = {
         "async_mode": "threading",
-        "cors_allowed_origins": [],
+        "cors_allowed_origins": allowed_origins(settings.socketio_allowed_origins),
         "max_http_buffer_size": MAX_BODY_BYTES,
     }
     if settings.redis_url:
         options["message_queue"] = settings.redis_url
         options["channel"] = settings.redis_channel
-    return SocketIO(app, **options)
+    socketio = SocketIO(app, **options)
+    close_unauthenticated_sessions(socketio)
+    return socketio
 
 
 def _install_socket_auth(socketio: SocketIO, api_key: str) -> None:
     @socketio.on("connect")
     def _connect(auth: Any = None) -> bool:  # noqa: ANN001
+        # Anything but a string (a number, a list…) is no key: refused like a wrong one.
         offered = auth.get("apikey") if isinstance(auth, dict) else None
+        if not isinstance(offered, str):
+            offered = None
         offered = offered or request.args.get("apikey")
         return key_matches(api_key, offered)
 
@@ -119,6 +131,7 @@ def _install_request_hooks(app: Flask, services: Services) -> None:
     @app.before_request
     def _authenticate():  # noqa: ANN202
         g.started = time.perf_counter()
+        refuse_nul_in_url()  # no route, file name or database text can hold one
         if not request.path.startswith(API_PREFIX):
             return None
         view = app.view_functions.get(request.endpoint or "")
@@ -134,7 +147,8 @@ def _install_request_hooks(app: Flask, services: Services) -> None:
     def _count(response):  # noqa: ANN001, ANN202
         route = request.url_rule.rule if request.url_rule else "unmatched"
         services.metrics.http_requests.labels(
-            method=request.method, route=route, status=str(response.status_code)).inc()
+            method=method_label(request.method), route=route,
+            status=str(response.status_code)).inc()
         if "started" in g:
             services.metrics.http_duration.labels(route=route).observe(
                 time.perf_counter() - g.started)

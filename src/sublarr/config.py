@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
 from pydantic import Field, ValidationError
 
+from sublarr import DEFAULT_PORT
 from sublarr.events.settings import EventSettings
 from sublarr.library.settings import LibrarySettings
 from sublarr.providers.settings import ProvidersSettings
@@ -24,7 +26,10 @@ from sublarr.wanted.settings import WantedSettings
 from sublarr.whisper.settings import WhisperSettings
 
 ENV_PREFIX = "SUBLARR_"
-DEFAULT_PORT = 5765
+URL_PASSWORD_MASK = "***"
+_CREDENTIAL_PARAM = re.compile(
+    r"([?&;](?:password|passwd|pass|pwd|secret|token|api_?key|apikey|key)=)([^&;#]*)",
+    re.IGNORECASE)
 
 
 class CoreSettings(EventSettings):
@@ -41,6 +46,9 @@ class CoreSettings(EventSettings):
     )
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     server_threads: int = bootstrap(64, ge=4, le=1000)
+    socketio_allowed_origins: list[str] = bootstrap(
+        [], description="Other web origins allowed to open Socket.IO connections (e.g. "
+        "https://dash.example.org); empty: only pages served by Sublarr itself")
 
 
 class Settings(
@@ -69,6 +77,53 @@ def secret_keys() -> frozenset[str]:
 def bootstrap_keys() -> frozenset[str]:
     """Names of settings that cannot be stored in the database."""
     return frozenset(n for n in Settings.model_fields if _field_flag(n, "bootstrap"))
+
+
+def endpoint_secrets() -> dict[str, frozenset[str]]:
+    """URL setting → the secrets sent to it (forgotten when the URL changes)."""
+    pairs: dict[str, set[str]] = {}
+    for name, field in Settings.model_fields.items():
+        extra = field.json_schema_extra
+        if isinstance(extra, dict) and extra.get("endpoint"):
+            pairs.setdefault(str(extra["endpoint"]), set()).add(name)
+    return {url: frozenset(names) for url, names in pairs.items()}
+
+
+def url_keys() -> frozenset[str]:
+    """Names of settings holding a URL (whose password and key parameters are masked)."""
+    return frozenset(n for n in Settings.model_fields if n.endswith("_url"))
+
+
+def _url_secret_spans(url: str) -> list[tuple[int, int]]:
+    """Where the password of the user info and credential query values sit in ``url``."""
+    start = url.find("://")
+    if start == -1:
+        return []
+    start += 3
+    spans: list[tuple[int, int]] = []
+    # The user info ends at the last "@" before the query: a password may hold "/" or "@".
+    end = min((i for i in (url.find("?", start), url.find("#", start)) if i != -1),
+              default=len(url))
+    at = url.rfind("@", start, end)
+    colon = url.find(":", start, at) if at != -1 else -1
+    if colon != -1 and colon + 1 < at:
+        spans.append((colon + 1, at))
+    spans += [m.span(2) for m in _CREDENTIAL_PARAM.finditer(url, max(at, start))
+              if m.start(2) < m.end(2)]
+    return spans
+
+
+def mask_url_secrets(url: str) -> str:
+    """``url`` with the password of its user info and the values of credential query
+    parameters replaced by ``***`` (``postgresql://user:***@host/db``)."""
+    for begin, end in reversed(_url_secret_spans(url)):
+        url = url[:begin] + URL_PASSWORD_MASK + url[end:]
+    return url
+
+
+def holds_url_mask(url: str) -> bool:
+    """Whether a password or credential parameter of ``url`` is the mask itself."""
+    return any(url[b:e] == URL_PASSWORD_MASK for b, e in _url_secret_spans(url))
 
 
 def editable_keys() -> frozenset[str]:
@@ -126,10 +181,14 @@ def build_settings(
 
 
 def public_view(settings: Settings) -> dict[str, Any]:
-    """Settings as the API shows them: secrets masked, paths as text."""
+    """Settings as the API shows them: secrets masked, passwords inside URLs masked,
+    paths as text."""
     out = settings.model_dump(mode="json")
     for key in secret_keys():
         out[key] = SECRET_MASK if out.get(key) else ""
+    for key in url_keys():
+        if isinstance(out.get(key), str):
+            out[key] = mask_url_secrets(out[key])
     return out
 
 

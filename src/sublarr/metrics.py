@@ -6,6 +6,14 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
+# Any other method a client sends is counted as "other": the label set stays bounded.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The ``method`` label of a request: the method itself when standard, else ``other``."""
+    return method if method in KNOWN_METHODS else "other"
+
 
 class Metrics:
     """Counters exposed at ``GET /metrics``; subsystems may add their own to ``registry``."""

@@ -15,10 +15,16 @@ from pydantic import Field
 SECRET_MASK = "***configured***"
 
 
-def secret(default: Any = "", **kwargs: Any) -> Any:
-    """A write-only setting: the API never returns its value."""
+def secret(default: Any = "", *, endpoint: str | None = None, **kwargs: Any) -> Any:
+    """A write-only setting: the API never returns its value.
+
+    ``endpoint`` names the URL setting the secret is sent to: changing that URL
+    through the API forgets the secret unless the same change sends it again.
+    """
     extra = dict(kwargs.pop("json_schema_extra", None) or {})
     extra["secret"] = True
+    if endpoint is not None:
+        extra["endpoint"] = endpoint
     return Field(default, json_schema_extra=extra, **kwargs)
 
 

@@ -11,6 +11,7 @@ import pytest
 from sublarr.db import webhook_configs
 from sublarr.db.base import utcnow
 from sublarr.db.engine import Database, database_url_for
+from sublarr.owners import new_owner_id, owner_is_gone
 from sublarr.events.outbox import (
     DELIVERED,
     FAILED,
@@ -18,8 +19,6 @@ from sublarr.events.outbox import (
     AttemptRecord,
     NewEvent,
     Outbox,
-    new_lease_owner,
-    owner_is_dead_here,
 )
 
 
@@ -99,24 +98,14 @@ def test_leased_rows_are_not_claimed_until_the_lease_expires(db, webhook_id):
 
 def test_rows_of_a_dead_owner_on_this_host_are_released(db, webhook_id):
     fill(Outbox(db), webhook_id, 2)
-    me = new_lease_owner()
+    me = new_owner_id()
     host, _, _ = me.rsplit(":", 2)
     dead = Outbox(db, owner=f"{host}:999999:deadbeef0000")  # no such pid
     assert len(dead.claim_due(webhook_id, 10, lease_seconds=3600)) == 2
     restarted = Outbox(db, owner=me)
     assert restarted.claim_due(webhook_id, 10, lease_seconds=60) == []
-    assert restarted.release_dead_leases(lambda o: owner_is_dead_here(o, me)) == 2
+    assert restarted.release_dead_leases(lambda o: owner_is_gone(o, me)) == (2, 0)
     assert len(restarted.claim_due(webhook_id, 10, lease_seconds=60)) == 2
-
-
-def test_owner_liveness_rules():
-    me = new_lease_owner()
-    host, pid, _ = me.rsplit(":", 2)
-    assert owner_is_dead_here(f"{host}:{pid}:another", me)  # earlier incarnation, same pid
-    assert not owner_is_dead_here(me, me)
-    assert not owner_is_dead_here(f"{host}:1:x", me)  # pid 1 is alive
-    assert not owner_is_dead_here("elsewhere:999999:x", me)  # other hosts: wait for expiry
-    assert not owner_is_dead_here("garbage", me)
 
 
 def test_recorded_attempts_release_the_lease(db, webhook_id):

@@ -40,6 +40,12 @@ class FakeArr:
         return Reply(200, handler(req.query))
 
 
+def root_folder(path: str, folder_id: int = 1) -> dict[str, Any]:
+    """One item of ``GET /api/v3/rootfolder`` (Sonarr and Radarr answer the same shape)."""
+    return {"id": folder_id, "path": path, "accessible": True, "freeSpace": 1_000_000_000,
+            "unmappedFolders": []}
+
+
 def sonarr_library(remote_root: str, local_root: Path, shows: dict[str, int],
                    subtitles: str = "") -> dict[str, Callable]:
     """Routes of a Sonarr holding ``shows`` (title → episode count), files under local_root.
@@ -72,6 +78,7 @@ def sonarr_library(remote_root: str, local_root: Path, shows: dict[str, int],
         "/api/v3/series": lambda _q: series,
         "/api/v3/episode": by_series(episodes),
         "/api/v3/episodefile": by_series(files),
+        "/api/v3/rootfolder": lambda _q: [root_folder(remote_root)],
     }
 
 
@@ -89,6 +96,7 @@ def radarr_library(remote_root: str, local_root: Path, titles: list[str],
     return {
         "/api/v3/system/status": lambda _q: {"appName": "Radarr", "version": "5.8.3.8933"},
         "/api/v3/movie": lambda _q: movies,
+        "/api/v3/rootfolder": lambda _q: [root_folder(remote_root)],
     }
 
 

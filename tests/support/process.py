@@ -27,20 +27,28 @@ class ServerProcess:
     """``sublarr serve`` on a free port with its own data dir; stopped on exit."""
 
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None,
-                 api_key: str = "test-key-0123456789") -> None:
-        self.port = free_port()
+                 api_key: str | None = "test-key-0123456789", port: int | None = None,
+                 log_dir: Path | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = Path(data_dir)
         self.api_key = api_key
-        Path(data_dir).mkdir(parents=True, exist_ok=True)
-        self.log_path = Path(data_dir) / f"server-{self.port}.log"
-        full_env = {**os.environ, "SUBLARR_API_KEY": api_key, **(env or {})}
+        log_dir = Path(log_dir) if log_dir else self.data_dir.parent
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"server-{self.port}-{time.monotonic_ns()}.log"
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("SUBLARR_")}
+        if api_key is not None:
+            full_env["SUBLARR_API_KEY"] = api_key
+        full_env.update(env or {})
         self._log = open(self.log_path, "wb")
+        # A session of its own: kill_hard() takes the master and its worker down at once,
+        # as the OOM killer, `docker kill` or a power cut would.
         self.proc = subprocess.Popen(
             [*sublarr_command(), "serve", "--port", str(self.port), "--data-dir", str(data_dir)],
-            stdout=self._log, stderr=subprocess.STDOUT, env=full_env,
+            stdout=self._log, stderr=subprocess.STDOUT, env=full_env, start_new_session=True,
         )
 
-    def wait_healthy(self, timeout: float = 30.0) -> None:
+    def wait_healthy(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -70,6 +78,24 @@ class ServerProcess:
     def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
+            self.proc.wait(10)
+        self._log.close()
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn worker(s): children of the master process."""
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(pid) for pid in children.split()]
+
+    def kill_hard(self) -> None:
+        """SIGKILL to the master and the worker together (no shutdown code runs)."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.proc.wait(10)
         self._log.close()
 

@@ -140,7 +140,8 @@ def test_retranslate_makes_a_new_job_and_streams_its_progress(tx, app, api_key, 
 
 def test_interrupted_job_resumes_from_its_last_finished_batch(fake, data_dir, tmp_path):
     sub = _ass(tmp_path / "Long.en.ass", 20)  # 4 batches of 5
-    settings = {"data_dir": data_dir, **backend_settings(fake.url)}
+    settings = {"data_dir": data_dir, "library_roots": [str(tmp_path)],
+                **backend_settings(fake.url)}
     first_app = create_app(settings, environ=TEST_ENV, testing=True)
     first = services_of(first_app)
     first.settings.update({"translation_batch_size": 5, "translation_retry_backoff_seconds": 5})
@@ -211,7 +212,8 @@ def test_200000_line_file_streams_in_bounded_batches(tx, tmp_path: Path):
 @pytest.mark.postgres
 def test_jobs_and_glossary_work_on_postgresql(fake, data_dir, pg_url, tmp_path):
     app = create_app({"data_dir": data_dir, "database_url": pg_url,
-                      **backend_settings(fake.url)}, environ=TEST_ENV, testing=True)
+                      "library_roots": [str(tmp_path)], **backend_settings(fake.url)},
+                     environ=TEST_ENV, testing=True)
     services = services_of(app)
     try:
         client = ApiClient(app, services.api_key)

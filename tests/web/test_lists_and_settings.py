@@ -99,6 +99,19 @@ def test_general_settings_show_error_next_to_field_then_save(ui, page, client, s
     snap(page, "settings-general")
 
 
+def test_general_settings_show_a_key_forgotten_by_a_new_url(ui, page, client):
+    client.put("/api/v1/config", json={"sonarr_url": "http://127.0.0.1:8989",
+                                       "sonarr_api_key": "s3cret-value"})
+    ui("settings/general")
+    key = page.locator("input[name=sonarr_api_key]")
+    expect(key).to_have_attribute("placeholder", "•••••••• (set — type to replace)")
+    page.fill("input[name=sonarr_url]", "http://127.0.0.1:9999")
+    page.click(".settings-form button[type=submit]")
+    expect(page.locator(".settings-form .note-ok")).to_contain_text("sonarr_api_key")
+    expect(key).to_have_attribute("placeholder", "not set")
+    assert client.get("/api/v1/config").get_json()["settings"]["sonarr_api_key"] == ""
+
+
 DARK_BACKGROUND = "rgb(15, 19, 26)"
 
 

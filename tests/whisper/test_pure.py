@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from sublarr.whisper.errors import ModelError, UnreadableMediaError
 from sublarr.whisper.languages import UnsupportedLanguageError, normalize_language
 from sublarr.whisper.local import ChildReport, resolve_model
 from sublarr.whisper.media import extraction_command, parse_probe, progress_seconds
-from sublarr.whisper.queue import owner_is_gone
 from sublarr.whisper.remote import asr_params, count_cues, display_url
 from sublarr.whisper.errors import RemoteServiceError
 from sublarr.whisper.srt import (
@@ -117,15 +115,6 @@ def test_model_names_pass_through_but_paths_must_hold_a_model(tmp_path):
         resolve_model(str(tmp_path))
     (tmp_path / "model.bin").write_bytes(b"x")
     assert resolve_model(str(tmp_path)) == str(tmp_path.resolve())
-
-
-def test_owner_is_gone_only_for_dead_local_processes():
-    host = "box"
-    assert owner_is_gone(None, host=host, own_owner="box:1:a")
-    assert owner_is_gone("box:999999999:x", host=host, own_owner="box:1:a")
-    assert not owner_is_gone("other:999999999:x", host=host, own_owner="box:1:a")
-    assert not owner_is_gone("box:1:a", host=host, own_owner="box:1:a")
-    assert not owner_is_gone(f"box:{os.getppid()}:x", host=host, own_owner="box:1:a")
 
 
 def test_asr_query_follows_the_webservice_protocol():

@@ -20,7 +20,8 @@ from tests.whisper.support import wait_for_status, wait_until
 
 def _start(data_dir: Path, url: str, **extra):  # noqa: ANN202
     app = create_app({"data_dir": data_dir, "whisper_backend": "remote",
-                      "whisper_remote_url": url, **extra}, environ=TEST_ENV, testing=True)
+                      "whisper_remote_url": url, "library_roots": [str(data_dir.parent)],
+                      **extra}, environ=TEST_ENV, testing=True)
     services = services_of(app)
     return app, services, ApiClient(app, services.api_key)
 

@@ -37,11 +37,12 @@ def read_or_create_key(data_dir: Path, configured: str = "") -> tuple[str, bool]
     return key, True
 
 
-def key_matches(expected: str, candidate: str | None) -> bool:
-    """Constant-time comparison; an empty candidate never matches."""
-    if not candidate:
+def key_matches(expected: str, candidate: object) -> bool:
+    """Constant-time comparison; an empty or non-string candidate never matches."""
+    if not candidate or not isinstance(candidate, str):
         return False
-    return hmac.compare_digest(expected.encode(), candidate.encode())
+    # surrogatepass: a lone surrogate (valid in JSON text) must not raise here.
+    return hmac.compare_digest(expected.encode(), candidate.encode("utf-8", "surrogatepass"))
 
 
 def key_from_request(headers: Mapping[str, str], args: Mapping[str, str]) -> str | None:

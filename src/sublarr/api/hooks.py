@@ -9,7 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
     model_validator
 
 from sublarr.api.errors import NotFoundError, UnprocessableError
-from sublarr.api.validation import documented, page_json, parse_body, parse_query
+from sublarr.api.validation import (
+    INT64_MAX,
+    MAX_ROW_ID,
+    RowId,
+    documented,
+    page_json,
+    parse_body,
+    parse_query,
+)
 from sublarr.db import hook_configs, hook_log
 from sublarr.db.hook_log import LogFilter
 from sublarr.events.catalog import is_subscribable
@@ -27,8 +35,6 @@ READ_ONLY_FIELDS = frozenset({
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ScriptPath = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 Timeout = Annotated[int, Field(ge=1, le=3600, description="Seconds before the script is killed")]
-MAX_ID = 2**63 - 1  # larger ids cannot exist, and SQLite refuses to compare with them
-RowId = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
 def _known_event(name: str) -> str:
@@ -119,7 +125,7 @@ class LogQuery(BaseModel):
     success: bool | None = None
     hook_type: str | None = Field(None, pattern="^(script|webhook)$")
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0, le=MAX_ID)
+    offset: int = Field(0, ge=0, le=INT64_MAX)
 
     def log_filter(self) -> LogFilter:
         return LogFilter(hook_id=self.hook_id, webhook_id=self.webhook_id,
@@ -231,7 +237,7 @@ def update_hook(hook_id: int):  # noqa: ANN201
 @documented("Delete a hook script (its log entries stay)", status=204, tags=TAGS)
 def delete_hook(hook_id: int):  # noqa: ANN201
     with current_services().db.session() as session:
-        if hook_id > MAX_ID or not hook_configs.delete_hook(session, hook_id):
+        if hook_id > MAX_ROW_ID or not hook_configs.delete_hook(session, hook_id):
             raise NotFoundError(f"hook {hook_id} does not exist")
     _engine().reload()
     return Response(status=204)
@@ -249,7 +255,7 @@ def test_hook(hook_id: int):  # noqa: ANN201
 
 
 def _existing(session: Any, hook_id: int) -> Any:
-    hook = hook_configs.get_hook(session, hook_id) if hook_id <= MAX_ID else None
+    hook = hook_configs.get_hook(session, hook_id) if hook_id <= MAX_ROW_ID else None
     if hook is None:
         raise NotFoundError(f"hook {hook_id} does not exist")
     return hook

@@ -39,7 +39,8 @@ MovieWeights = _weights_model("movie")
 
 
 class WeightsChange(BaseModel):
-    """A partial update: only the given keys change."""
+    """A partial update: only the given keys change; a key sent as null goes back to its
+    default."""
 
     model_config = ConfigDict(extra="forbid")
     episode: Optional[EpisodeWeights] = None  # type: ignore[valid-type]
@@ -106,15 +107,28 @@ def get_weights():  # noqa: ANN201
 
 
 @bp.put("/scoring/weights")
-@documented("Change some weights (non-negative integers); effective at once",
+@documented("Change some weights (non-negative integers, null = back to the default); "
+            "effective at once",
             body=WeightsChange, response=WeightsView, tags=["scoring"])
 def put_weights():  # noqa: ANN201
     services = current_services()
     change = parse_body(WeightsChange)
-    values = {score_type: {k: v for k, v in part.model_dump().items() if v is not None}
-              for score_type in SCORE_TYPES if (part := getattr(change, score_type)) is not None}
+    nulls = sorted(t for t in change.model_fields_set if getattr(change, t) is None)
+    if nulls:
+        raise UnprocessableError(
+            f"{', '.join(nulls)} must be an object of weights; to reset a whole score type "
+            "use DELETE /scoring/weights?score_type=…",
+            [{"loc": [t], "msg": "must be an object"} for t in nulls])
+    parts = {t: part for t in SCORE_TYPES if (part := getattr(change, t)) is not None}
+    values = {t: {k: v for k, v in part.model_dump().items() if v is not None}
+              for t, part in parts.items()}
+    resets = {t: [k for k in part.model_fields_set if getattr(part, k) is None]
+              for t, part in parts.items()}
     with services.db.session() as session:
         scoring_repo.save_weights(session, values)
+        for score_type, keys in resets.items():
+            if keys:
+                scoring_repo.reset_weights(session, score_type, keys)
     _ranker(services).cache.invalidate()
     return jsonify(_weights_view(services))
 

@@ -44,7 +44,8 @@ def health():  # noqa: ANN201
 
 
 @bp.get("/config")
-@documented("Current settings (secrets masked)", response=ConfigView, tags=["config"])
+@documented("Current settings (secrets and passwords inside URLs masked)", response=ConfigView,
+            tags=["config"])
 def get_config():  # noqa: ANN201
     store = current_services().settings
     return jsonify({"settings": public_view(store.current),
@@ -52,7 +53,8 @@ def get_config():  # noqa: ANN201
 
 
 @bp.put("/config")
-@documented("Change settings; emits config_updated with the key names",
+@documented("Change settings; emits config_updated with the key names. A new endpoint URL "
+            "forgets the secrets sent to it unless this request sends them again",
             body=ConfigChange, response=ConfigChanged, tags=["config"])
 def put_config():  # noqa: ANN201
     services = current_services()

@@ -20,10 +20,11 @@ from pydantic import (
 )
 
 from sublarr.api.errors import ApiError, ConflictError, NotFoundError, UnprocessableError
-from sublarr.api.validation import documented, json_object, parse_body
+from sublarr.api.validation import MAX_ROW_ID, documented, json_object, parse_body
 from sublarr.db import hook_log, webhook_configs
 from sublarr.events.catalog import is_subscribable
 from sublarr.events.delivery import RESERVED_HEADERS
+from sublarr.events.http_wire import InvalidRequest, check_sendable_headers, parse_target
 from sublarr.events.signing import SECRET_PREFIX, generate_secret
 from sublarr.events.subscriptions import endpoint_of
 from sublarr.events.webhooks import webhooks_of
@@ -32,7 +33,6 @@ from sublarr.settings_base import SECRET_MASK
 
 bp = Blueprint("webhooks", __name__, url_prefix="/api/v1")
 
-MAX_ID = 2**31 - 1
 MAX_URL_LENGTH = 2048
 MAX_HEADERS = 32
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}$")
@@ -56,6 +56,7 @@ def check_url(value: str) -> str:
         raise ValueError("url must name a host")
     if parts.username is not None or parts.password is not None:
         raise ValueError("put credentials in headers (e.g. Authorization), not in the url")
+    parse_target(value)  # the sender's rules: what it would refuse is refused now
     return value
 
 
@@ -78,8 +79,12 @@ def check_headers(value: dict[str, str]) -> dict[str, str]:
             raise ValueError(f"invalid header name {name!r}")
         if name.lower() in RESERVED_HEADERS:
             raise ValueError(f"header {name!r} is set by Sublarr and cannot be overridden")
-        if len(text) > 4096 or any(c in text for c in "\r\n\x00"):
-            raise ValueError(f"invalid value for header {name!r}")
+        if len(text) > 4096:
+            raise ValueError(f"the value of header {name!r} is longer than 4096 characters")
+        try:
+            check_sendable_headers({name: text})
+        except InvalidRequest as exc:
+            raise ValueError(f"header {name!r}: {exc}") from None
     return value
 
 
@@ -183,14 +188,39 @@ def _secret_value(raw: str | None) -> tuple[str, bool]:
 
 
 def _row_or_404(session, webhook_id: int):  # noqa: ANN001, ANN202
-    row = webhook_configs.get(session, webhook_id) if webhook_id <= MAX_ID else None
+    row = webhook_configs.get(session, webhook_id) if webhook_id <= MAX_ROW_ID else None
     if row is None:
         raise NotFoundError(f"webhook {webhook_id} not found")
     return row
 
 
+def _settle_headers(changes: dict[str, Any], row: Any) -> None:
+    """Header values are write-only: a masked value sent back keeps the stored one, and
+    a new URL drops every stored value the same request does not send again (they are
+    credentials for the old endpoint)."""
+    stored = {k.lower(): v for k, v in webhook_configs.headers_of(row).items()}
+    url_changed = "url" in changes and changes["url"] != row.url
+    if "headers" not in changes:
+        if url_changed and stored:
+            changes["headers"] = {}
+        return
+    settled: dict[str, str] = {}
+    for name, value in changes["headers"].items():
+        if value != SECRET_MASK:
+            settled[name] = value
+        elif url_changed:
+            continue
+        elif name.lower() in stored:
+            settled[name] = stored[name.lower()]
+        else:
+            raise UnprocessableError(f"header {name!r} has no stored value to keep",
+                                     [{"loc": ["headers", name], "msg": "no stored value"}])
+    changes["headers"] = settled
+
+
 @bp.get("/webhooks")
-@documented("Every outgoing webhook (secrets masked)", response=WebhookList, tags=["webhooks"])
+@documented("Every outgoing webhook (secret and header values masked)", response=WebhookList,
+            tags=["webhooks"])
 def list_webhooks():  # noqa: ANN201
     with current_services().db.session() as session:
         rows = webhook_configs.list_all(session)
@@ -216,14 +246,17 @@ def create_webhook():  # noqa: ANN201
 
 
 @bp.get("/webhooks/<int:webhook_id>")
-@documented("One webhook (secret masked)", response=WebhookView, tags=["webhooks"])
+@documented("One webhook (secret and header values masked)", response=WebhookView,
+            tags=["webhooks"])
 def get_webhook(webhook_id: int):  # noqa: ANN201
     with current_services().db.session() as session:
         return jsonify(webhook_configs.to_public(_row_or_404(session, webhook_id)))
 
 
 @bp.put("/webhooks/<int:webhook_id>")
-@documented("Edit a webhook (partial); enabling it again resets its failure streak",
+@documented("Edit a webhook (partial); enabling it again resets its failure streak; a "
+            "header value sent as ***configured*** is kept, a new url drops the stored "
+            "header values not sent again",
             body=WebhookUpdate, response=WebhookView, tags=["webhooks"])
 def update_webhook(webhook_id: int):  # noqa: ANN201
     services = current_services()
@@ -241,6 +274,7 @@ def update_webhook(webhook_id: int):  # noqa: ANN201
                 raise UnprocessableError(str(exc), [{"loc": ["secret"], "msg": str(exc)}]) from None
     with services.db.session() as session:
         row = _row_or_404(session, webhook_id)
+        _settle_headers(changes, row)
         webhook_configs.update_config(session, row, changes)
         view = webhook_configs.to_public(row, reveal_secret=reveal)
     webhooks_of(services).changed()
@@ -276,7 +310,7 @@ def test_webhook(webhook_id: int):  # noqa: ANN201
 def redeliver(log_id: int):  # noqa: ANN201
     services = current_services()
     with services.db.session() as session:
-        entry = hook_log.get_entry(session, log_id) if log_id <= MAX_ID else None
+        entry = hook_log.get_entry(session, log_id) if log_id <= MAX_ROW_ID else None
         if entry is None:
             raise NotFoundError(f"log entry {log_id} not found")
         if entry.hook_type != "webhook" or entry.webhook_id is None:

@@ -11,8 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -97,7 +95,10 @@ class Database:
         self.engine.dispose()
 
 
-def alembic_config(engine: Engine | None = None) -> Config:
+def alembic_config(engine: Engine | None = None):  # noqa: ANN201 - alembic's Config
+    # alembic (and mako) load only where migrations run: the served worker never does.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if engine is not None:
@@ -108,6 +109,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 def upgrade_database(engine: Engine) -> None:
     """Run ``alembic upgrade head`` on ``engine`` (idempotent)."""
+    from alembic import command
+
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -6,7 +6,7 @@ the defaults.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Collection, Mapping
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -38,11 +38,14 @@ def save_weights(session: Session, changes: Mapping[str, Mapping[str, int]]) -> 
                 row.updated_at = now
 
 
-def reset_weights(session: Session, score_type: str | None = None) -> None:
-    """Forget stored weights (of one score type, or all)."""
+def reset_weights(session: Session, score_type: str | None = None,
+                  keys: Collection[str] | None = None) -> None:
+    """Forget stored weights (of one score type, or all; only ``keys`` of it when given)."""
     stmt = delete(ScoringWeight)
     if score_type is not None:
         stmt = stmt.where(ScoringWeight.score_type == score_type)
+    if keys is not None:
+        stmt = stmt.where(ScoringWeight.weight_key.in_(list(keys)))
     session.execute(stmt)
 
 

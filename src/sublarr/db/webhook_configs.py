@@ -90,7 +90,8 @@ def headers_of(row: WebhookConfig) -> dict[str, str]:
 
 
 def to_public(row: WebhookConfig, reveal_secret: bool = False) -> dict[str, Any]:
-    """The API shape; the secret reads back masked unless ``reveal_secret`` (creation only)."""
+    """The API shape; the secret reads back masked unless ``reveal_secret`` (creation only),
+    header values (``Authorization: Bearer …``) always."""
     secret = row.secret if reveal_secret else (SECRET_MASK if row.secret else "")
     return {
         "id": row.id,
@@ -98,7 +99,7 @@ def to_public(row: WebhookConfig, reveal_secret: bool = False) -> dict[str, Any]
         "url": row.url,
         "event_name": row.event_name,
         "secret": secret,
-        "headers": headers_of(row),
+        "headers": {name: SECRET_MASK if value else "" for name, value in headers_of(row).items()},
         "retry_count": row.retry_count,
         "timeout_seconds": row.timeout_seconds,
         "enabled": row.enabled,

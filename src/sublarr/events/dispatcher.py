@@ -28,7 +28,8 @@ from sublarr.config import Settings
 from sublarr.db.base import utcnow
 from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt
 from sublarr.events.intake import Intake
-from sublarr.events.outbox import Claimed, FanOut, NewEvent, Outbox, owner_is_dead_here
+from sublarr.events.outbox import Claimed, FanOut, NewEvent, Outbox
+from sublarr.owners import owner_is_gone
 from sublarr.events.recorder import Recorder
 from sublarr.events.subscriptions import SubscriptionRegistry
 
@@ -38,6 +39,11 @@ PREFETCH_FACTOR = 8          # buffered rows per in-flight slot for a healthy we
 LEASE_MARGIN_SECONDS = 5.0   # a send must finish this long before its lease runs out
 RELOAD_EVERY_SECONDS = 5.0   # re-read webhook configs (another process may edit them)
 STOP_GRACE_SECONDS = 5.0
+# Leases of a process that died (kill -9) are freed as soon as it is seen gone:
+# often while others hold leases (a crashed worker may still be exiting, or an
+# unreaped zombie, when its successor starts), rarely otherwise.
+OWNER_CHECK_BUSY_SECONDS = 1.0
+OWNER_CHECK_IDLE_SECONDS = 30.0
 FOLLOW_LIMIT = 16            # rows a worker sends for one webhook before yielding
 # Delivery rows per fan-out transaction (bounds how long other writers wait).
 FANOUT_ROWS = 128
@@ -83,7 +89,8 @@ class Dispatcher:
         if self._started:
             return
         self._started = True
-        self._outbox.release_dead_leases(lambda o: owner_is_dead_here(o, self._outbox.owner))
+        self._next_owner_check = 0.0
+        self._release_dead_leases()
         self._recorder.start()
         for index in range(self._workers):
             self._spawn(self._work, f"webhook-sender-{index}")
@@ -189,6 +196,8 @@ class Dispatcher:
                 self._flush_deferred()
                 if fan_out or now >= next_poll:
                     self._fan_out()
+                if now >= self._next_owner_check:
+                    self._release_dead_leases()
                 if now >= next_reload:
                     self._registry.reload()
                     next_reload = now + RELOAD_EVERY_SECONDS
@@ -204,6 +213,21 @@ class Dispatcher:
                 log.exception("webhook scheduler step failed; retrying")
                 next_poll = time.monotonic() + 1.0
             self._wait(next_poll)
+
+    def _release_dead_leases(self) -> None:
+        """Make the leases of dead owners claimable again (and look again soon while
+        other owners hold leases)."""
+        me = self._outbox.owner
+        try:
+            released, others = self._outbox.release_dead_leases(lambda o: owner_is_gone(o, me))
+        except Exception:
+            log.warning("could not check the owners of leased deliveries", exc_info=True)
+            released, others = 0, 1
+        if released:
+            log.info("freed %d deliveries leased by a process that is gone", released)
+            self.notify(self._registry.current.enabled_ids())
+        pause = OWNER_CHECK_BUSY_SECONDS if others else OWNER_CHECK_IDLE_SECONDS
+        self._next_owner_check = time.monotonic() + pause
 
     def _wait(self, next_poll: float) -> None:
         with self._cond:

@@ -93,6 +93,17 @@ def check_headers(headers: Mapping[str, str]) -> None:
         raise InvalidRequest("a header value contains control characters (e.g. CR or LF)")
 
 
+def check_sendable_headers(headers: Mapping[str, str]) -> None:
+    """:class:`InvalidRequest` unless ``headers`` pass every rule :func:`request_head`
+    applies when sending (tokens, no control characters, no framing headers, Latin-1)."""
+    check_headers(headers)
+    _sets_host(headers)
+    try:
+        "".join(f"{name}{value}" for name, value in headers.items()).encode("latin-1")
+    except UnicodeEncodeError:
+        raise InvalidRequest("a header contains characters outside Latin-1") from None
+
+
 def request_head(method: str, target: Target, length: int, headers: Mapping[str, str]
                  ) -> bytes:
     """The request line and header block; ``headers`` must have passed :func:`check_headers`."""

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sublarr.db.base import batch_stamp, driver_stamp, utcnow
 from sublarr.db.engine import Database
 from sublarr.events import outbox_sql as sql
-from sublarr.events.lease_owners import new_lease_owner, owner_is_dead_here
+from sublarr.owners import new_owner_id
 from sublarr.events.outbox_sql import DELIVERIES as _T
 from sublarr.events.outbox_sql import EVENTS as _E
 from sublarr.events.outbox_sql import IS_PENDING, UNFANNED
@@ -125,7 +125,7 @@ class Outbox:
 
     def __init__(self, db: Database, owner: str | None = None) -> None:
         self._db = db
-        self.owner = owner or new_lease_owner()
+        self.owner = owner or new_owner_id()
         # SQLite has one writer: queueing our own writers on a lock here
         # avoids SQLite's busy-handler sleeps (1, 2, 5… ms).
         self._sqlite_writer = threading.Lock()
@@ -391,18 +391,23 @@ class Outbox:
         with self.write_connection() as conn:
             conn.execute(stmt)
 
-    def release_dead_leases(self, is_dead: Callable[[str], bool]) -> int:
-        """Free leases whose owner ``is_dead`` says has stopped (crash, kill -9)."""
+    def release_dead_leases(self, is_dead: Callable[[str], bool]) -> tuple[int, int]:
+        """Free leases whose owner ``is_dead`` says has stopped (crash, kill -9).
+
+        Returns how many leases were freed and how many other owners still
+        hold leases (alive, or on another host)."""
         with self._db.engine.connect() as conn:
             owners = conn.execute(select(_T.c.lease_owner).where(
                 _T.c.lease_owner.is_not(None), _T.c.status == PENDING).distinct()).scalars().all()
-        dead = [o for o in owners if o != self.owner and is_dead(o)]
+        others = [o for o in owners if o != self.owner]
+        dead = [o for o in others if is_dead(o)]
         if not dead:
-            return 0
+            return 0, len(others)
         stmt = (update(_T).where(_T.c.lease_owner.in_(dead), _T.c.status == PENDING)
                 .values(lease_owner=None, lease_expires_at=None))
         with self.write_connection() as conn:
-            return conn.execute(stmt).rowcount or 0
+            released = conn.execute(stmt).rowcount or 0
+        return released, len(others) - len(dead)
 
     # -- reading ------------------------------------------------------------
     def get(self, delivery_id: str) -> StoredDelivery | None:
@@ -495,5 +500,5 @@ def _pair_rows(events: Sequence[NewEvent], keys: Sequence[int], leased_to_me: Co
 
 
 __all__ = ["AttemptRecord", "Claimed", "FanOut", "NewEvent", "Outbox", "StoredDelivery", "DELIVERED",
-           "FAILED", "PENDING", "delivery_key", "new_lease_owner", "owner_is_dead_here",
+           "FAILED", "PENDING", "delivery_key",
            "public_delivery_id"]

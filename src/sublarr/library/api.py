@@ -18,6 +18,7 @@ from sublarr.library.actions import (
 )
 from sublarr.library.arr import ArrError
 from sublarr.library.payloads import JellyfinPayload, RadarrPayload, SonarrPayload
+from sublarr.library.roots import roots_of
 from sublarr.library.sources import mappings_of
 from sublarr.services import current_services
 
@@ -41,6 +42,9 @@ class WebhookAnswer(BaseModel):
 
 def _accept(action: WebhookAction) -> Any:
     services = current_services()
+    roots = roots_of(services)
+    for path in _work_paths(action):  # OutsideLibraryRoots → 403, nothing queued or emitted
+        roots.confine(path)
     services.bus.emit("webhook_received", action.event_payload())
     log.info("webhook %s/%s: %s", action.source, action.event_type, action.title or "-")
     body = {"source": action.source, "event_type": action.event_type,
@@ -51,6 +55,12 @@ def _accept(action: WebhookAction) -> Any:
     if action.new_files:
         return jsonify({"status": "queued", **body}), 202
     return jsonify({"status": "accepted" if action.has_work else "ignored", **body}), 200
+
+
+def _work_paths(action: WebhookAction) -> list[str]:
+    """Every local path the webhook would make Sublarr touch."""
+    folder = [action.gone_folder] if action.gone_folder else []
+    return [*(f.path for f in action.new_files), *action.gone_paths, *folder]
 
 
 def _mappings() -> list[tuple[str, str]]:

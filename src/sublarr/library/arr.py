@@ -75,6 +75,11 @@ class ArrClient:
             raise ArrError(self.connection.source, "bad_response", "system/status is not an object")
         return status
 
+    def root_folders(self) -> list[str]:
+        """The paths of ``/api/v3/rootfolder`` (as this instance sees them)."""
+        return [item["path"] for item in _objects(self.get("/api/v3/rootfolder"))
+                if isinstance(item.get("path"), str) and item["path"]]
+
 
 def _decoded(source: str, response: requests.Response) -> Any:
     code = response.status_code

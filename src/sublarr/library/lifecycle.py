@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
 
+from sublarr.api.errors import error_response
 from sublarr.library.api import (
     INTAKE_COMPONENT,
     SOURCES_COMPONENT,
@@ -13,6 +14,7 @@ from sublarr.library.api import (
     TASKS_COMPONENT,
 )
 from sublarr.library.intake import SINK_COMPONENT, WebhookIntake
+from sublarr.library.roots import ROOTS_COMPONENT, LibraryRoots, OutsideLibraryRoots
 from sublarr.library.sources import LibraryHealth, LibrarySources, new_http_session
 from sublarr.library.standalone import StandaloneWatcher
 from sublarr.services import Services
@@ -24,9 +26,12 @@ def init_library(app: Flask, services: Services) -> None:
     """Create the subsystem's long-lived objects and register their shutdown."""
     settings = services.settings
     session = new_http_session()
-    services.components[SOURCES_COMPONENT] = LibrarySources(
-        lambda: settings.current, session, LibraryHealth())
+    sources = LibrarySources(lambda: settings.current, session, LibraryHealth())
+    services.components[SOURCES_COMPONENT] = sources
     services.on_shutdown("library http session", session.close)
+    services.components[ROOTS_COMPONENT] = LibraryRoots(lambda: settings.current,
+                                                        sources.arr_root_folders)
+    app.register_error_handler(OutsideLibraryRoots, _outside_roots)
 
     def sink():  # noqa: ANN202 - the wanted pipeline, looked up when work arrives
         return services.components.get(SINK_COMPONENT)
@@ -62,3 +67,9 @@ def init_library(app: Flask, services: Services) -> None:
 
     services.bus.subscribe(on_config, names=["config_updated"])
     services.on_shutdown("standalone watcher", watcher.stop)
+
+
+def _outside_roots(exc: OutsideLibraryRoots):  # noqa: ANN202
+    """403 with one message whether or not the path exists (nothing about it leaks)."""
+    return error_response(403, "outside_library_roots", str(exc),
+                          {"path": exc.path} if exc.path is not None else None)

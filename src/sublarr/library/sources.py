@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -15,11 +16,15 @@ from requests.adapters import HTTPAdapter
 from sublarr.db.base import utcnow
 from sublarr.library.arr import ArrConnection, ArrError, RadarrClient, SonarrClient
 from sublarr.library.media import MediaFile, is_video, quick_guess
+from sublarr.outbound_http import new_session
 
 if TYPE_CHECKING:  # the settings model is only needed for annotations
     from sublarr.config import Settings
 
 log = logging.getLogger(__name__)
+# A path outside the known roots asks Sonarr/Radarr for their root folders again, at most
+# this often (a stream of refused requests must not become a stream of *arr calls).
+ROOT_FOLDERS_REFRESH_SECONDS = 30.0
 
 # Directory path → names of its entries; filled while walking so the subtitle
 # check does not list the same directory twice.
@@ -67,7 +72,7 @@ class LibraryHealth:
 
 def new_http_session() -> requests.Session:
     """A pooled session for the *arr clients (connections are reused across calls)."""
-    session = requests.Session()
+    session = new_session()
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -100,6 +105,9 @@ class LibrarySources:
         self.health = health
         # Path → description of watched-folder files, so rescans skip re-reading names.
         self._described: dict[str, MediaFile] = {}
+        # Source → (root folder paths as the *arr sees them, monotonic time of the last ask).
+        self._root_folders: dict[str, tuple[list[str], float]] = {}
+        self._roots_lock = threading.Lock()
 
     def list_all(self, listings: Listings | None = None) -> list[SourceListing]:
         settings = self._settings()
@@ -115,11 +123,46 @@ class LibrarySources:
         client_type = SonarrClient if conn.source == "sonarr" else RadarrClient
         client = client_type(conn, self._session)
         try:
-            return SourceListing(conn.source, client.media_files(mappings_of(settings)))
+            listing = SourceListing(conn.source, client.media_files(mappings_of(settings)))
         except ArrError as exc:
             log.warning("library: %s unavailable (%s): %s; wanted rows kept, retried next scan",
                         conn.source, exc.kind, exc.message)
             return SourceListing(conn.source, error=exc, complete=False)
+        self._fetch_root_folders(client)
+        return listing
+
+    def arr_root_folders(self, refresh: bool = False) -> list[str]:
+        """Root folders of the configured Sonarr/Radarr (their paths, before path_mappings).
+
+        Cached; ``refresh`` asks an instance again when its answer is older than
+        ``ROOT_FOLDERS_REFRESH_SECONDS`` (or it was never asked).
+        """
+        connections = arr_connections(self._settings())
+        if refresh:
+            now = time.monotonic()
+            for conn in connections:
+                with self._roots_lock:
+                    cached = self._root_folders.get(conn.source)
+                if cached is None or now - cached[1] > ROOT_FOLDERS_REFRESH_SECONDS:
+                    client_type = SonarrClient if conn.source == "sonarr" else RadarrClient
+                    self._fetch_root_folders(client_type(conn, self._session))
+        with self._roots_lock:
+            return [folder for conn in connections
+                    for folder in self._root_folders.get(conn.source, ([], 0.0))[0]]
+
+    def _fetch_root_folders(self, client: SonarrClient | RadarrClient) -> None:
+        source = client.connection.source
+        with self._roots_lock:
+            known = self._root_folders.get(source, ([], 0.0))[0]
+            self._root_folders[source] = (known, time.monotonic())  # one ask per period
+        try:
+            folders = client.root_folders()
+        except ArrError as exc:
+            log.warning("library: cannot read the root folders of %s (%s); keeping %d known",
+                        source, exc.message, len(known))
+            return
+        with self._roots_lock:
+            self._root_folders[source] = (folders, time.monotonic())
 
     def test_connection(self, source: str) -> dict[str, Any]:
         """``system/status`` of one instance (raises :class:`ArrError`)."""

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sublarr.api.errors import ConflictError, NotFoundError
 from sublarr.api.validation import documented, page_json, parse_body, parse_query
+from sublarr.library.roots import roots_of
 from sublarr.providers import history_repo
 from sublarr.providers.candidate import ProviderQuery
 from sublarr.providers.lifecycle import POOL_COMPONENT, UPGRADES_COMPONENT
@@ -48,7 +49,9 @@ class ManualSearch(BaseModel):
     year: Optional[int] = Field(None, ge=1870, le=2200)
     season: Optional[int] = Field(None, ge=0, le=10_000)
     episode: Optional[int] = Field(None, ge=0, le=100_000)
-    media_path: Optional[str] = Field(None, max_length=4096)
+    media_path: Optional[str] = Field(
+        None, max_length=4096,
+        description="Hashed for OpenSubtitles; must lie inside the library roots")
     release_name: Optional[str] = Field(None, max_length=1000)
     hearing_impaired: bool = False
     forced: bool = False
@@ -131,6 +134,8 @@ def resume_provider(name: str):  # noqa: ANN201
             body=ManualSearch, response=ManualSearchResult, tags=["providers"])
 def manual_search():  # noqa: ANN201
     body = parse_body(ManualSearch)
+    if body.media_path:  # hashed below: only files inside the library may be read
+        roots_of(current_services()).confine(body.media_path)
     searcher: ProviderSearcher = current_services().components[SEARCHER_COMPONENT]
     query = ProviderQuery(
         media_type=body.media_type, title=body.title, language=body.language, year=body.year,

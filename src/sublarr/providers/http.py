@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -20,15 +19,14 @@ from sublarr.providers.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from sublarr.outbound_http import (
+    ResponseTooLarge,
+    ResponseTooSlow,
+    new_session,
+    read_capped,
+    redact,
+)
 from sublarr.providers.health import ProviderHealth
-
-CHUNK = 64 * 1024
-_SECRET_PARAM = re.compile(r"(?i)\b(api_key|apikey|token|password)=[^&\s'\")]+")
-
-
-def redact(text: str) -> str:
-    """``text`` without credentials in URLs (requests puts the URL in its error messages)."""
-    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ class ProviderHttp:
         self.name = name
         self.health = health
         self._settings = settings
-        self._session = session or requests.Session()
+        self._session = session or new_session()
 
     def close(self) -> None:
         self._session.close()
@@ -102,16 +100,16 @@ class ProviderHttp:
         try:
             with self._session.request(method, url, timeout=timeout, stream=True,
                                        allow_redirects=True, **kwargs) as resp:
-                body = bytearray()
-                for chunk in resp.iter_content(CHUNK):
-                    body += chunk
-                    if len(body) > limit:
-                        raise ProviderBadResponse(f"{self.name}: answer larger than {limit} bytes",
-                                                  status_code=resp.status_code)
-                    if time.monotonic() > deadline:  # a server trickling bytes forever
-                        raise ProviderTimeout(f"{self.name}: answer took longer than {timeout}s")
+                try:  # the deadline also stops a server trickling bytes forever
+                    body = read_capped(resp, limit, max(0.0, deadline - time.monotonic()))
+                except ResponseTooLarge:
+                    raise ProviderBadResponse(f"{self.name}: answer larger than {limit} bytes",
+                                              status_code=resp.status_code) from None
+                except ResponseTooSlow:
+                    raise ProviderTimeout(f"{self.name}: answer took longer than {timeout}s"
+                                          ) from None
                 headers = {k.lower(): v for k, v in resp.headers.items()}
-                return HttpReply(resp.status_code, headers, bytes(body))
+                return HttpReply(resp.status_code, headers, body)
         except requests.Timeout as exc:
             raise ProviderTimeout(f"{self.name}: no answer within {timeout}s") from exc
         except requests.RequestException as exc:

@@ -2,13 +2,15 @@
 
 ``GET /api/entries/search?query=…&anime=true`` lists entries (a show or a
 cour); ``GET /api/entries/{id}/files?episode=N`` lists its files with
-absolute download URLs.  The API key goes verbatim in ``Authorization``.
+absolute download URLs.  The API key goes verbatim in ``Authorization``, and only to
+the configured ``jimaku_base_url``'s origin: a download URL elsewhere gets no key.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sublarr.outbound_http import same_origin
 from sublarr.providers.base import Provider
 from sublarr.providers.candidate import Candidate, ProviderQuery, normalize_title, parse_release
 from sublarr.providers.errors import ProviderBadResponse
@@ -61,8 +63,11 @@ class JimakuProvider(Provider):
                 if isinstance(f, dict) and f.get("url") and f.get("name")]
 
     def download(self, candidate: Candidate) -> bytes:
-        return self.http.request("GET", candidate.download_ref["url"],
-                                 headers=self._headers()).body
+        url = candidate.download_ref["url"]
+        headers = self._headers()
+        if not same_origin(url, self.settings.jimaku_base_url):
+            headers.pop("Authorization")  # the URL came from the answer; the key stays home
+        return self.http.request("GET", url, headers=headers).body
 
 
 def _names(entry: dict[str, Any]) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from sublarr.library.intake import SINK_COMPONENT
+from sublarr.library.roots import roots_of
+from sublarr.outbound_http import install_log_redaction
 from sublarr.providers.animetosho import AnimeToshoProvider
 from sublarr.providers.base import Provider
 from sublarr.providers.health import ProviderHealth
@@ -44,6 +46,8 @@ def build_providers(services: Services) -> list[Provider]:
 
 def init_providers(app: Flask, services: Services) -> None:
     """Create the subsystem's long-lived objects and register their shutdown."""
+    install_log_redaction()  # SubDL's key travels in the query string urllib3 logs
+
     def settings():  # noqa: ANN202
         return services.settings.current
 
@@ -53,7 +57,8 @@ def init_providers(app: Flask, services: Services) -> None:
     services.bus.subscribe(ranker.on_config_updated, names=["config_updated"])
     services.components[POOL_COMPONENT] = pool
     services.components[RANKER_COMPONENT] = ranker
-    searcher = ProviderSearcher(pool, ranker, services.db, services.bus, settings)
+    searcher = ProviderSearcher(pool, ranker, services.db, services.bus, settings,
+                                roots_of(services).confine)
     services.components[SEARCHER_COMPONENT] = searcher
     services.on_shutdown("provider pool", pool.shutdown)
     tasks: TaskRegistry = services.components[TASKS_COMPONENT]

@@ -22,7 +22,8 @@ from sublarr.providers.errors import ProviderError, SubtitleFileError
 from sublarr.providers.media_hash import movie_hash
 from sublarr.providers.pool import PoolResult, ProviderPool
 from sublarr.providers.ranking import Ranker, ScoredCandidate
-from sublarr.files import write_atomically
+from sublarr.files import mode_like, write_atomically
+from sublarr.library.roots import OutsideLibraryRoots
 from sublarr.providers.saving import existing_subtitles, subtitle_path_for
 from sublarr.providers.subtitle_text import SubtitleFile, subtitle_from_download
 from sublarr.wanted.search import SearchRequest, SearchResult
@@ -63,8 +64,9 @@ class ProviderSearcher:
     """Implements :class:`sublarr.wanted.search.SubtitleSearcher`."""
 
     def __init__(self, pool: ProviderPool, ranker: Ranker, db: Database, bus: EventBus,
-                 settings: Callable[[], Any]) -> None:
+                 settings: Callable[[], Any], confine: Callable[[str], Path]) -> None:
         self.pool = pool
+        self._confine = confine  # library roots: raises OutsideLibraryRoots
         self.ranker = ranker
         self._db = db
         self._bus = bus
@@ -82,6 +84,10 @@ class ProviderSearcher:
         return RankedSearch(query, media, ranked, result)
 
     def search_and_save(self, request: SearchRequest) -> SearchResult:
+        try:  # before the media is hashed (read) or anything is searched
+            self._confine(request.media_path)
+        except OutsideLibraryRoots as exc:
+            return SearchResult("failed", error=str(exc))
         if not Path(request.media_path).parent.is_dir():
             return SearchResult("failed", error=f"media folder not found: {request.media_path}")
         search = self.search(query_for(request))
@@ -148,6 +154,9 @@ class ProviderSearcher:
         except OSError as exc:  # read-only folder, disk full: this media cannot take a file
             errors.append(f"cannot write next to the media: {exc.strerror or exc}")
             return None
+        except OutsideLibraryRoots as exc:  # the folder became a link out of the library
+            errors.append(str(exc))
+            return None
         return SearchResult("found", subtitle_path=str(path), provider=candidate.provider,
                             score=score)
 
@@ -156,7 +165,8 @@ class ProviderSearcher:
         candidate = scored.candidate
         path = subtitle_path_for(request.media_path, request.language, subtitle.format,
                                  hearing_impaired=request.hearing_impaired, forced=request.forced)
-        write_atomically(path, subtitle.encoded())
+        media = self._confine(request.media_path)
+        write_atomically(self._confine(str(path)), subtitle.encoded(), mode_like(media))
         if current is not None and current.path != path:
             current.path.unlink(missing_ok=True)  # the upgrade changed the format (srt → ass)
         with self._db.session() as session:

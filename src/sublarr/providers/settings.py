@@ -39,13 +39,15 @@ class ProvidersSettings(BaseModel):
         12.0, ge=0, le=24 * 30, description="Re-search recent downloads for upgrades (0 = off)")
 
     opensubtitles_base_url: str = Field("https://api.opensubtitles.com")
-    opensubtitles_api_key: str = secret(description="OpenSubtitles.com consumer API key")
+    opensubtitles_api_key: str = secret(endpoint="opensubtitles_base_url",
+                                        description="OpenSubtitles.com consumer API key")
     opensubtitles_username: str = Field("", description="Needed for downloads (login token)")
-    opensubtitles_password: str = secret()
+    opensubtitles_password: str = secret(endpoint="opensubtitles_base_url")
     opensubtitles_user_agent: str = Field("Sublarr v1", description="Registered app name")
 
     jimaku_base_url: str = Field("https://jimaku.cc")
-    jimaku_api_key: str = secret(description="Jimaku API key (account page)")
+    jimaku_api_key: str = secret(endpoint="jimaku_base_url",
+                                 description="Jimaku API key (account page)")
 
     animetosho_feed_url: str = Field("https://feed.animetosho.org")
     animetosho_storage_url: str = Field("https://animetosho.org/storage")
@@ -54,7 +56,7 @@ class ProvidersSettings(BaseModel):
 
     subdl_base_url: str = Field("https://api.subdl.com")
     subdl_download_url: str = Field("https://dl.subdl.com")
-    subdl_api_key: str = secret(description="SubDL API key")
+    subdl_api_key: str = secret(endpoint="subdl_base_url", description="SubDL API key")
 
     @field_validator("providers_enabled")
     @classmethod

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from sublarr.api.errors import ConflictError, NotFoundError, UnprocessableError
 from sublarr.api.validation import documented, page_json, parse_body, parse_query
+from sublarr.library.roots import LibraryRoots, roots_of
 from sublarr.services import current_services
 from sublarr.translation.documents import SUBTITLE_EXTENSIONS, SubtitleError
 from sublarr.translation.glossary_repo import GlossaryRepository
@@ -45,11 +46,13 @@ class _Languages(BaseModel):
 
 
 class TranslateRequest(_Languages):
-    path: SourcePath = Field(description="Absolute path of an .ass/.ssa/.srt/.vtt file")
+    path: SourcePath = Field(description="Absolute path of an .ass/.ssa/.srt/.vtt file inside "
+                                         "the library roots (403 outside_library_roots)")
 
 
 class BatchRequest(_Languages):
-    paths: list[SourcePath] = Field(min_length=1, max_length=500)
+    paths: list[SourcePath] = Field(min_length=1, max_length=500,
+                                    description="Subtitle files inside the library roots")
 
 
 class JobOut(BaseModel):
@@ -130,14 +133,18 @@ class SourceProblem(Exception):
         self.status = status
 
 
-def check_source(raw: str) -> Path:
-    """The resolved subtitle path, or :class:`SourceProblem` (404 missing, 422 unusable)."""
+def check_source(raw: str, roots: LibraryRoots) -> Path:
+    """The subtitle path as named, or :class:`SourceProblem` (404 missing, 422 unusable).
+
+    Raises :class:`OutsideLibraryRoots` (403) before touching a file outside the roots.
+    """
     path = Path(raw)
     if not path.is_absolute():
         raise SourceProblem("the path must be absolute", 422)
     if path.suffix.lower() not in SUBTITLE_EXTENSIONS:
         raise SourceProblem(f"not a subtitle file (expected {', '.join(SUBTITLE_EXTENSIONS)})",
                             422)
+    roots.confine(path)
     try:
         resolved = path.resolve(strict=True)
     except (FileNotFoundError, RuntimeError):
@@ -165,7 +172,7 @@ def _enqueue(sources: list[Path], request: _Languages, retranslation_of: int | N
 def translate_one():  # noqa: ANN201
     body = parse_body(TranslateRequest)
     try:
-        source = check_source(body.path)
+        source = check_source(body.path, roots_of(current_services()))
     except SourceProblem as exc:
         error = NotFoundError if exc.status == 404 else UnprocessableError
         raise error(f"{exc}: {body.path}", {"path": body.path}) from None
@@ -183,9 +190,10 @@ def translate_batch():  # noqa: ANN201
     body = parse_body(BatchRequest)
     sources: list[Path] = []
     problems: list[dict[str, str]] = []
+    roots = roots_of(current_services())
     for raw in body.paths:
         try:
-            sources.append(check_source(raw))
+            sources.append(check_source(raw, roots))
         except SourceProblem as exc:
             problems.append({"path": raw, "error": str(exc)})
     if problems:
@@ -233,7 +241,7 @@ def retranslate(job_id: int):  # noqa: ANN201
         raise ConflictError("another job is translating this file to that language",
                             {"job_id": active})
     try:
-        check_source(job["source_path"])
+        check_source(job["source_path"], roots_of(current_services()))
     except SourceProblem as exc:
         raise UnprocessableError(f"the source file cannot be translated again: {exc}",
                                  {"path": job["source_path"]}) from None

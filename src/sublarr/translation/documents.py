@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Protocol, TextIO
 
 import pysubs2
 
-from sublarr.files import atomic_writer
+from sublarr.files import PUBLISHED_MODE, atomic_writer, mode_like
 from sublarr.translation.lines import LineFilter
 
 SUBTITLE_EXTENSIONS = (".ass", ".ssa", ".srt", ".vtt")
@@ -127,7 +127,7 @@ class AssDocument:
                     line = _replace_text(line, text, _next_replacement(replacements))
                 out.write(line)
 
-        write_atomically(destination, self.encoding, produce)
+        write_atomically(destination, self.encoding, produce, mode_like(self.path))
 
 
 def _next_replacement(replacements: Iterator[str]) -> str:
@@ -245,12 +245,15 @@ class PysubsDocument:
                 event.text = _next_replacement(replacements)
         encoding = "utf-8" if self.encoding == "utf-16" else self.encoding
         write_atomically(destination, encoding,
-                         lambda out: copy.to_file(out, format_=self.format))
+                         lambda out: copy.to_file(out, format_=self.format), mode_like(self.path))
 
 
-def write_atomically(destination: Path, encoding: str, produce: Callable[[TextIO], None]) -> None:
-    """Stream the output through :func:`sublarr.files.atomic_writer` (original newlines kept)."""
-    with atomic_writer(destination, "w", encoding=encoding, newline="") as out:
+def write_atomically(destination: Path, encoding: str, produce: Callable[[TextIO], None],
+                     file_mode: int = PUBLISHED_MODE) -> None:
+    """Stream the output through :func:`sublarr.files.atomic_writer` (original newlines kept;
+    never more readable than the source: ``file_mode``)."""
+    with atomic_writer(destination, "w", encoding=encoding, newline="",
+                       file_mode=file_mode) as out:
         produce(out)
 
 

@@ -9,6 +9,12 @@ from typing import Any, Callable
 
 import requests
 
+from sublarr.outbound_http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ResponseTooLarge,
+    new_session,
+    read_capped,
+)
 from sublarr.translation.errors import BackendError, JobInterrupted
 
 ErrorMapper = Callable[[int, Any], "BackendError | None"]
@@ -28,17 +34,32 @@ class RetryPolicy:
         return min(MAX_BACKOFF_SECONDS, wait)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A backend's answer, read whole (and no larger than the cap)."""
+
+    status: int
+    headers: requests.structures.CaseInsensitiveDict
+    body: bytes
+    encoding: str | None
+
+
 class JsonClient:
-    """Posts JSON to one backend; every failure becomes a :class:`BackendError`."""
+    """Posts JSON to one backend; every failure becomes a :class:`BackendError`.
+
+    Answers larger than ``max_response_bytes`` fail without being read further.
+    """
 
     def __init__(self, label: str, timeout: float, policy: RetryPolicy,
                  stop: threading.Event | None = None,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         self.label = label
         self.timeout = timeout
         self.policy = policy
         self.stop = stop or threading.Event()
-        self.session = session or requests.Session()
+        self.session = session or new_session()
+        self.max_response_bytes = max_response_bytes
 
     def post(self, url: str, body: dict[str, Any], headers: dict[str, str] | None = None,
              map_error: ErrorMapper | None = None) -> Any:
@@ -58,8 +79,14 @@ class JsonClient:
     def _post_once(self, url: str, body: dict[str, Any], headers: dict[str, str],
                    map_error: ErrorMapper | None) -> Any:
         try:
-            response = self.session.post(url, json=body, headers=headers,
-                                         timeout=(min(self.timeout, 30.0), self.timeout))
+            with self.session.post(url, json=body, headers=headers, stream=True,
+                                   timeout=(min(self.timeout, 30.0), self.timeout)) as response:
+                answer = Answer(response.status_code, response.headers,
+                                read_capped(response, self.max_response_bytes),
+                                response.encoding)
+        except ResponseTooLarge as exc:
+            raise BackendError(f"{self.label} answered more than {exc.limit} bytes at {url}; "
+                               "refusing to read it") from None
         except requests.Timeout as exc:
             raise BackendError(f"{self.label} did not answer within {self.timeout:g} s",
                                retryable=True) from exc
@@ -68,11 +95,10 @@ class JsonClient:
                                retryable=True) from exc
         except requests.RequestException as exc:
             raise BackendError(f"{self.label} request failed: {exc}") from exc
-        return self._decode(url, response, map_error)
+        return self._decode(url, answer, map_error)
 
-    def _decode(self, url: str, response: requests.Response,
-                map_error: ErrorMapper | None) -> Any:
-        status = response.status_code
+    def _decode(self, url: str, response: Answer, map_error: ErrorMapper | None) -> Any:
+        status = response.status
         html = _looks_like_html(response)
         payload = None if html else _json_or_text(response)
         if status >= 400:
@@ -101,17 +127,17 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def _looks_like_html(response: requests.Response) -> bool:
+def _looks_like_html(response: Answer) -> bool:
     if "html" in response.headers.get("Content-Type", "").lower():
         return True
-    return response.content[:200].lstrip().lower().startswith((b"<!doctype", b"<html"))
+    return response.body[:200].lstrip().lower().startswith((b"<!doctype", b"<html"))
 
 
-def _json_or_text(response: requests.Response) -> Any:
+def _json_or_text(response: Answer) -> Any:
     try:
-        return response.json()
-    except (ValueError, json.JSONDecodeError):
-        return response.text
+        return json.loads(response.body)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return response.body.decode(response.encoding or "utf-8", errors="replace")
 
 
 def _excerpt(payload: Any) -> str:

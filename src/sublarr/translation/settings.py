@@ -42,12 +42,15 @@ class TranslationSettings(BaseModel):
     translation_openai_url: str = Field(
         "https://api.openai.com", description="Base URL; '/v1/chat/completions' is appended")
     translation_openai_model: str = Field("gpt-4o-mini")
-    translation_openai_api_key: str = secret("", description="Bearer key of the OpenAI-compatible server")
+    translation_openai_api_key: str = secret(
+        "", endpoint="translation_openai_url",
+        description="Bearer key of the OpenAI-compatible server")
     translation_libretranslate_url: str = Field("http://127.0.0.1:5000")
-    translation_libretranslate_api_key: str = secret("")
+    translation_libretranslate_api_key: str = secret(
+        "", endpoint="translation_libretranslate_url")
     translation_deepl_url: str = Field(
         "https://api-free.deepl.com", description="https://api.deepl.com for Pro keys")
-    translation_deepl_api_key: str = secret("")
+    translation_deepl_api_key: str = secret("", endpoint="translation_deepl_url")
 
     @field_validator("translation_skip_styles")
     @classmethod

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-import requests
-
+from sublarr.library.roots import OutsideLibraryRoots, roots_of
+from sublarr.outbound_http import new_session
 from sublarr.translation.backends import Backend, make_backend
 from sublarr.translation.documents import SubtitleError, open_document, output_path
 from sublarr.translation.errors import JobInterrupted, TranslationError
@@ -64,12 +64,16 @@ class TranslationWorker:
         ``grouped``) and queue them; returns the job views.
 
         The entry point for other subsystems too (``services.components["translation"]``).
-        Raises :class:`SubtitleError` when an output name would overwrite its source.
+        Raises :class:`SubtitleError` when an output name would overwrite its source and
+        :class:`OutsideLibraryRoots` when a source or output lies outside the library roots.
         """
         settings = self.services.settings.current
+        roots = roots_of(self.services)
         specs = []
         for source in sources:
             target = output_path(source, source_language, target_language)
+            roots.confine(source)
+            roots.confine(target)
             if target == source:
                 raise SubtitleError(f"translating {source.name} would overwrite it; check "
                                     "source_language")
@@ -132,7 +136,7 @@ class TranslationWorker:
         except JobInterrupted:
             log.info("translation job %s interrupted; it resumes at the next start", job_id)
             return
-        except (TranslationError, SubtitleError, OSError) as exc:
+        except (TranslationError, SubtitleError, OutsideLibraryRoots, OSError) as exc:
             if self.stop.is_set():  # maybe caused by the shutdown itself: try again later
                 log.info("translation job %s stopped by shutdown (%s)", job_id, exc)
                 return
@@ -147,10 +151,14 @@ class TranslationWorker:
         self._report_group(job["batch_id"])
 
     def _translate(self, job: dict[str, Any], settings: TranslationSettings) -> int:
-        source = Path(job["source_path"])
+        # Checked again now: a link may have changed since the job was queued. The
+        # resolved source is what gets read, so a later swap cannot redirect the read.
+        roots = roots_of(self.services)
+        source = roots.confine(job["source_path"])
+        output = roots.confine(job["output_path"])
         if not source.is_file():
-            raise SubtitleError(f"the source file is gone: {source}")
-        if Path(job["output_path"]).resolve() == source.resolve():
+            raise SubtitleError(f"the source file is gone: {job['source_path']}")
+        if output == source:
             raise SubtitleError("the output path is the source file; refusing to overwrite it")
         line_filter = LineFilter.from_patterns(settings.translation_skip_styles)
         doc = open_document(source, line_filter, int(settings.translation_max_file_mb * 2**20))
@@ -160,10 +168,10 @@ class TranslationWorker:
         fingerprint = source_fingerprint(source, settings.translation_skip_styles)
         done = self.jobs.start(job["id"], fingerprint, total, batches)
         self._progress(self.jobs.get(job["id"]))
-        with requests.Session() as session:
+        with new_session() as session:
             backend = make_backend(job["backend"], settings, self.stop, session)
             self._translate_batches(job, backend, doc.texts(), done)
-        doc.write(Path(job["output_path"]), self._stored(job["id"], batches))
+        doc.write(output, self._stored(job["id"], batches))
         return total
 
     def _translate_batches(self, job: dict[str, Any], backend: Backend, texts: Iterator[str],

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 from sublarr.api.errors import ConflictError, NotFoundError
-from sublarr.api.validation import documented, page_json, parse_body, parse_query
+from sublarr.api.validation import RowId, documented, page_json, parse_body, parse_query
 from sublarr.library.intake import SINK_COMPONENT
 from sublarr.services import current_services
 from sublarr.wanted import repo
@@ -66,7 +66,7 @@ class WantedPage(BaseModel):
 
 
 class SearchBody(Strict):
-    ids: list[int] | None = Field(None, max_length=100_000,
+    ids: list[RowId] | None = Field(None, max_length=100_000,
                                   description="Wanted row ids; omit for every wanted row")
 
 

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Iterable
 
+from sublarr.helper_env import media_tool_environment
 from sublarr.library.languages import to_iso639_1
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class EmbeddedProbe:
                 "-show_entries", "stream_tags=language", "-of", "json", "file:" + path]
         try:
             done = subprocess.run(argv, capture_output=True, timeout=PROBE_TIMEOUT_SECONDS,
-                                  check=False)
+                                  check=False, env=media_tool_environment(os.environ))
         except (OSError, subprocess.TimeoutExpired) as exc:
             log.warning("ffprobe failed for %s: %s", path, exc)
             return frozenset()

@@ -32,7 +32,8 @@ class TranscribeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     media_path: str = Field(min_length=1, max_length=4096,
-                            description="Absolute path of the media file on the server")
+                            description="Absolute path of a media file inside the library "
+                                        "roots (403 outside_library_roots)")
     language: str | None = Field(
         None, max_length=35, description="Spoken language (en, ja, eng…); omit or 'auto' to detect")
     priority: int = Field(0, ge=-100, le=100, description="Higher runs sooner")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from sublarr.events.bus import Envelope
+from sublarr.library.roots import roots_of
 from sublarr.services import Services
 from sublarr.whisper.queue import WhisperQueue
 
@@ -14,7 +15,7 @@ COMPONENT_KEY = "whisper_queue"
 def init_whisper(app: Flask, services: Services) -> None:
     """Create the transcription queue, requeue abandoned jobs and start the workers."""
     queue = WhisperQueue(services.db, services.settings, services.bus, services.progress,
-                         services.settings.current.data_dir)
+                         services.settings.current.data_dir, roots_of(services).confine)
     services.components[COMPONENT_KEY] = queue
 
     def on_config(envelope: Envelope) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from sublarr.helper_env import media_tool_environment
 from sublarr.whisper.errors import (
     JobStopped,
     MediaNotFoundError,
@@ -58,10 +60,11 @@ def probe(ffprobe: str, media: Path, should_stop: ShouldStop) -> MediaInfo:
     out: list[str] = []
     try:
         done = run_streaming(argv, out.append,
-                             lambda: should_stop() or time.monotonic() > deadline)
+                             lambda: should_stop() or time.monotonic() > deadline,
+                             env=media_tool_environment(os.environ))
     except FileNotFoundError as exc:
         raise ToolMissingError(f"ffprobe not found ({ffprobe!r}); install ffmpeg "
-                               "or set whisper_ffprobe_path") from exc
+                               "or set SUBLARR_WHISPER_FFPROBE_PATH") from exc
     except JobStopped:
         if should_stop():
             raise
@@ -115,10 +118,11 @@ def extract_audio(ffmpeg: str, media: Path, track: int, wav: Path, duration: flo
 
     argv: Sequence[str] = extraction_command(ffmpeg, media, track, wav)
     try:
-        finished = run_streaming(argv, on_line, should_stop)
+        finished = run_streaming(argv, on_line, should_stop,
+                                 env=media_tool_environment(os.environ))
     except FileNotFoundError as exc:
         raise ToolMissingError(f"ffmpeg not found ({ffmpeg!r}); install ffmpeg "
-                               "or set whisper_ffmpeg_path") from exc
+                               "or set SUBLARR_WHISPER_FFMPEG_PATH") from exc
     if finished.returncode != 0:
         reason = _last_line(finished.stderr_tail) or f"exit code {finished.returncode}"
         raise UnreadableMediaError(f"ffmpeg could not extract audio from {media.name}: {reason}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import threading
 import time
 from typing import IO, Any, Callable
 
+from sublarr.helper_env import whisper_child_environment
 from sublarr.whisper.errors import JobStopped, TranscriptionError
 from sublarr.whisper.process import POLL_SECONDS, ShouldStop, kill_group
 
@@ -118,7 +120,8 @@ class ModelHost:
         self._lines, self._stderr = lines, stderr
         self._proc = subprocess.Popen(
             [self._python, "-m", CHILD_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True)
+            stderr=subprocess.PIPE, start_new_session=True,
+            env=whisper_child_environment(os.environ))
         _pump(self._proc.stdout, lines.put, end=lambda: lines.put(None))
         _pump(self._proc.stderr, stderr.append)
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sublarr.db.engine import Database
 from sublarr.events.bus import EventBus
 from sublarr.events.bridge import ProgressStream
-from sublarr.pids import pid_exited
+from sublarr.owners import new_owner_id, owner_is_gone
 from sublarr.settings_store import SettingsStore
 from sublarr.whisper import jobs
 from sublarr.whisper.control import (
@@ -34,7 +32,7 @@ log = logging.getLogger(__name__)
 IDLE_POLL_SECONDS = 2.0
 CANCEL_WAIT_SECONDS = 5.0
 JOIN_SECONDS = 10.0
-RECOVERY_EVERY_SECONDS = 30.0
+RECOVERY_EVERY_SECONDS = 5.0
 CANCELLED_MESSAGE = "Cancelled by user"
 
 
@@ -65,33 +63,14 @@ class CancelResult:
     pending: bool  # a running job was asked to stop but has not confirmed yet
 
 
-def new_owner_id() -> str:
-    """``host:pid:random`` — the pid lets a restart tell its own dead jobs apart."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def owner_is_gone(owner: str | None, *, host: str, own_owner: str) -> bool:
-    """True when ``owner`` is an earlier worker on this host whose process has ended."""
-    if not owner:
-        return True
-    parts = owner.split(":")
-    if len(parts) != 3 or parts[0] != host or owner == own_owner:
-        return False
-    try:
-        pid = int(parts[1])
-    except ValueError:
-        return True
-    if pid == os.getpid():
-        return True  # an earlier app in this process; apps release their jobs on shutdown
-    return pid_exited(pid)
-
-
 class WhisperQueue:
     """Persistent jobs in ``whisper_jobs`` and ``whisper_workers`` threads running them."""
 
     def __init__(self, db: Database, settings: SettingsStore, bus: EventBus,
-                 progress: ProgressStream, data_dir: Path) -> None:
+                 progress: ProgressStream, data_dir: Path,
+                 confine: Callable[[str], Path]) -> None:
         self._db = db
+        self._confine = confine  # library roots: raises OutsideLibraryRoots
         self._settings = settings
         self._bus = bus
         self._progress = progress
@@ -142,10 +121,8 @@ class WhisperQueue:
 
     def recover_abandoned(self) -> list[int]:
         """Requeue jobs left running by a worker that died; returns their ids."""
-        host = socket.gethostname()
         with self._db.session() as session:
-            found = jobs.recover_abandoned(
-                session, lambda owner: owner_is_gone(owner, host=host, own_owner=self.owner))
+            found = jobs.recover_abandoned(session, lambda owner: owner_is_gone(owner, self.owner))
             cancelled_paths = [job.media_path for job in found.cancelled]
         for media_path in cancelled_paths:
             self._emit_cancelled(media_path)
@@ -159,10 +136,12 @@ class WhisperQueue:
 
     def submit(self, media_path: str, language: str | None, priority: int,
                audio_track: int | None) -> JobRecord:
-        """Queue a transcription; raises ``MediaNotFoundError`` or ``DuplicateJobError``."""
+        """Queue a transcription; raises ``MediaNotFoundError``, ``DuplicateJobError`` or
+        ``OutsideLibraryRoots`` (checked before the file is looked at)."""
         path = Path(media_path).expanduser()
         if not path.is_absolute():
             raise MediaNotFoundError(f"media_path must be absolute: {media_path}")
+        self._confine(str(path))
         if not path.is_file():
             raise MediaNotFoundError(f"media file not found: {media_path}")
         # Absolute but not symlink-resolved: the SRT belongs beside the path the
@@ -279,7 +258,8 @@ class WhisperQueue:
         if self._stopping.is_set():  # claimed while stop() was collecting running jobs
             control.stop(STOP_SHUTDOWN)
         started = time.monotonic()
-        runner = JobRunner(self._settings.current, self._work_dir, self._models_dir, host)
+        runner = JobRunner(self._settings.current, self._work_dir, self._models_dir, host,
+                           self._confine)
         try:
             outcome = runner.run(spec, control)
         except JobStopped:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from urllib.parse import urlsplit, urlunsplit
 from dataclasses import dataclass
@@ -11,6 +12,12 @@ from typing import Any, Callable
 import pysubs2
 import requests
 
+from sublarr.outbound_http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ResponseTooLarge,
+    new_session,
+    read_capped,
+)
 from sublarr.whisper.errors import JobStopped, NoSpeechError, RemoteServiceError
 from sublarr.whisper.process import POLL_SECONDS, ShouldStop
 from sublarr.whisper.settings import WhisperSettings
@@ -61,6 +68,7 @@ def display_url(url: str) -> str:
 @dataclass
 class _Call:
     response: requests.Response | None = None
+    body: bytes = b""
     error: BaseException | None = None
 
 
@@ -69,7 +77,9 @@ class RemoteBackend:
 
     name = BACKEND_NAME
 
-    def __init__(self, settings: WhisperSettings) -> None:
+    def __init__(self, settings: WhisperSettings,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
+        self._max_response_bytes = max_response_bytes
         self._base = settings.whisper_remote_url.rstrip("/")
         self._shown = display_url(self._base)
         self._read_timeout = settings.whisper_remote_timeout_seconds
@@ -81,8 +91,8 @@ class RemoteBackend:
             raise RemoteServiceError("whisper_backend is 'remote' but whisper_remote_url is empty")
         if language is None:
             language = self._detect_language(wav, should_stop)
-        response = self._post(wav, "/asr", asr_params(language), self._read_timeout, should_stop)
-        srt_text = response.content.decode("utf-8-sig", errors="replace")
+        body = self._post(wav, "/asr", asr_params(language), self._read_timeout, should_stop)
+        srt_text = body.decode("utf-8-sig", errors="replace")
         if count_cues(srt_text) == 0:
             raise NoSpeechError("the remote ASR service recognised no speech in the audio")
         on_fraction(1.0)
@@ -91,26 +101,30 @@ class RemoteBackend:
     def _detect_language(self, wav: Path, should_stop: ShouldStop) -> str | None:
         """The service's guess, or ``None`` when it cannot tell (older servers lack the route)."""
         try:
-            response = self._post(wav, "/detect-language", {"encode": "true"},
-                                  DETECT_TIMEOUT_SECONDS, should_stop)
-            code = response.json().get("language_code")
+            body = self._post(wav, "/detect-language", {"encode": "true"},
+                              DETECT_TIMEOUT_SECONDS, should_stop)
+            code = json.loads(body).get("language_code")
         except (RemoteServiceError, ValueError, AttributeError):
             return None
         return code if isinstance(code, str) and code else None
 
     def _post(self, wav: Path, route: str, params: dict[str, str], read_timeout: float,
-              should_stop: ShouldStop) -> requests.Response:
-        """POST the WAV in a helper thread so a cancel need not wait for the server."""
+              should_stop: ShouldStop) -> bytes:
+        """POST the WAV in a helper thread so a cancel need not wait for the server; the
+        answer's body (read up to the size cap)."""
         call = _Call()
         url = self._base + route
 
         def send() -> None:
             try:
-                with wav.open("rb") as audio:
-                    call.response = requests.post(
-                        url, params=params, timeout=(CONNECT_TIMEOUT_SECONDS, read_timeout),
-                        files={"audio_file": (wav.name, audio, "audio/wav")},
-                        headers={"User-Agent": USER_AGENT, "Accept": "text/plain, */*"})
+                with wav.open("rb") as audio, new_session() as session:
+                    with session.post(
+                            url, params=params, timeout=(CONNECT_TIMEOUT_SECONDS, read_timeout),
+                            files={"audio_file": (wav.name, audio, "audio/wav")}, stream=True,
+                            headers={"User-Agent": USER_AGENT, "Accept": "text/plain, */*"}
+                    ) as response:
+                        call.response = response
+                        call.body = read_capped(response, self._max_response_bytes)
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
                 call.error = exc
 
@@ -122,11 +136,14 @@ class RemoteBackend:
             worker.join(POLL_SECONDS)
         return self._checked(url, call)
 
-    def _checked(self, url: str, call: _Call) -> requests.Response:
+    def _checked(self, url: str, call: _Call) -> bytes:
         if isinstance(call.error, requests.ConnectionError):
             raise RemoteServiceError(f"the remote ASR service at {self._shown} is unreachable")
         if isinstance(call.error, requests.Timeout):
             raise RemoteServiceError(f"the remote ASR service at {self._shown} timed out")
+        if isinstance(call.error, ResponseTooLarge):
+            raise RemoteServiceError(f"the remote ASR service at {self._shown} answered more "
+                                     f"than {call.error.limit} bytes; refusing to read it")
         if call.error is not None:
             raise RemoteServiceError(f"the call to {display_url(url)} failed: "
                                      f"{type(call.error).__name__}")
@@ -135,10 +152,10 @@ class RemoteBackend:
         if response.status_code >= 400:
             raise RemoteServiceError(
                 f"the remote ASR service answered HTTP {response.status_code}: "
-                f"{_excerpt(response)}")
-        return response
+                f"{_excerpt(response, call.body)}")
+        return call.body
 
 
-def _excerpt(response: requests.Response) -> Any:
-    text = response.text.strip().replace("\n", " ")
-    return text[:200] or response.reason or "no body"
+def _excerpt(response: requests.Response, body: bytes) -> Any:
+    text = body.decode(response.encoding or "utf-8", errors="replace").strip()
+    return text.replace("\n", " ")[:200] or response.reason or "no body"

@@ -15,7 +15,8 @@ from sublarr.whisper.media import check_audio_track, extract_audio, probe
 from sublarr.whisper.process import ShouldStop
 from sublarr.whisper.remote import RemoteBackend
 from sublarr.whisper.settings import WhisperSettings
-from sublarr.files import write_atomically
+from sublarr.files import mode_like, write_atomically
+from sublarr.library.roots import OutsideLibraryRoots
 from sublarr.whisper.srt import Transcript, subtitle_path_for
 
 
@@ -62,8 +63,9 @@ class JobRunner:
     """Turns one media file into ``Name.<lang>.srt`` beside it, or raises why not."""
 
     def __init__(self, settings: WhisperSettings, work_dir: Path, models_dir: Path,
-                 host: ModelHost) -> None:
+                 host: ModelHost, confine: Callable[[str], Path]) -> None:
         self._settings = settings
+        self._confine = confine
         self._work_dir = work_dir
         self._models_dir = models_dir
         self._host = host
@@ -71,7 +73,9 @@ class JobRunner:
     def run(self, job: JobSpec, control: JobControl) -> Outcome:
         """Raises :class:`TranscriptionError` (clear message) or ``JobStopped``."""
         s = self._settings
-        media = Path(job.media_path)
+        # Checked again at run time (a link may have changed since the job was queued);
+        # the resolved file is what gets read.
+        media = self._confined(job.media_path)
         info = probe(s.whisper_ffprobe_path, media, control.should_stop)
         track = s.whisper_audio_track if job.audio_track is None else job.audio_track
         check_audio_track(info, track, media)
@@ -87,12 +91,19 @@ class JobRunner:
             transcript = backend.transcribe(wav, job.language, control.should_stop,
                                             lambda f: control.report("transcribing", f))
         language = transcript.language or job.language
-        target = subtitle_path_for(media, language)
+        target = self._confined(str(subtitle_path_for(Path(job.media_path), language)))
         control.raise_if_stopped()  # the last moment a cancel can still prevent the file
         control.report("writing", 1.0)
         try:
-            write_atomically(target, transcript.srt_text.encode("utf-8"))
+            write_atomically(target, transcript.srt_text.encode("utf-8"), mode_like(media))
         except OSError as exc:
             raise TranscriptionError(
                 f"cannot write the subtitle {target}: {exc.strerror or exc}") from exc
-        return Outcome(subtitle_path=str(target), language=language)
+        return Outcome(subtitle_path=str(subtitle_path_for(Path(job.media_path), language)),
+                       language=language)
+
+    def _confined(self, path: str) -> Path:
+        try:
+            return self._confine(path)
+        except OutsideLibraryRoots as exc:
+            raise TranscriptionError(str(exc)) from None

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from sublarr.settings_base import bootstrap
+
 
 class WhisperSettings(BaseModel):
     """Settings owned by the whisper subsystem. Keys are flat and prefixed by topic."""
@@ -35,5 +37,11 @@ class WhisperSettings(BaseModel):
         "", max_length=2000, pattern=r"^(|https?://.+)$",
         description="Base URL of whisper-asr-webservice or subgen, e.g. http://subgen:9000")
     whisper_remote_timeout_seconds: int = Field(7200, ge=10, le=86400)
-    whisper_ffmpeg_path: str = Field("ffmpeg", min_length=1)
-    whisper_ffprobe_path: str = Field("ffprobe", min_length=1)
+    # Environment only: a program settable through the API would run with whatever
+    # rights Sublarr has (a way around the hooks-dir rule).
+    whisper_ffmpeg_path: str = bootstrap(
+        "ffmpeg", min_length=1,
+        description="ffmpeg program (a name looked up on PATH or a path); environment only")
+    whisper_ffprobe_path: str = bootstrap(
+        "ffprobe", min_length=1,
+        description="ffprobe program (a name looked up on PATH or a path); environment only")

@@ -15,6 +15,10 @@ function humanise(name) {
   return name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 }
 
+function secretPlaceholder(value) {
+  return value === MASK ? "•••••••• (set — type to replace)" : "not set";
+}
+
 function inputFor(meta, value, locked) {
   const id = uid(meta.name);
   const common = { id, name: meta.name, disabled: locked, dataset: { kind: meta.kind } };
@@ -23,7 +27,7 @@ function inputFor(meta, value, locked) {
   }
   if (meta.secret) {
     return h("input", { ...common, type: "password", value: "", autocomplete: "new-password",
-      placeholder: value === MASK ? "•••••••• (set — type to replace)" : "not set" });
+      placeholder: secretPlaceholder(value) });
   }
   if (meta.enum) {
     return h("select", common, meta.enum.map((v) => h("option", { value: v, selected: v === value }, v)));
@@ -128,6 +132,11 @@ async function load(ctx, body) {
       for (const name of Object.keys(changes)) {
         const meta = byName.get(name);
         if (meta && meta.secret) form.elements[name].value = "";
+      }
+      // A new URL can make the server forget its key: show what is stored now.
+      for (const [name, meta] of byName) {
+        const control = form.elements[name];
+        if (meta.secret && control) control.placeholder = secretPlaceholder(values[name]);
       }
     } catch (err) {
       showErrors(form, err, [...byName.keys()]);
