@@ -171,6 +171,7 @@ class Arrival:
         self.media = root / "tv" / "Show"
         self.app = create_app({
             "data_dir": root / "data", "wanted_languages": ["en"],
+            "library_roots": [str(root / "tv")],
             "wanted_scan_on_start": False, "wanted_scan_interval_minutes": 0,
             "providers_enabled": ["subdl"], "subdl_base_url": provider_url,
             "subdl_download_url": provider_url, "subdl_api_key": "k",
