@@ -28,6 +28,7 @@ from sublarr.metrics import Metrics, method_label
 from sublarr.providers.lifecycle import init_providers
 from sublarr.services import EXTENSION_KEY, Services
 from sublarr.settings_store import SettingsStore
+from sublarr.tasks.lifecycle import init_tasks
 from sublarr.translation.lifecycle import init_translation
 from sublarr.wanted.lifecycle import init_wanted
 from sublarr.web.lifecycle import init_web
@@ -98,8 +99,9 @@ def create_app(
     _install_socket_auth(socketio, api_key)
     init_event_system(app)
     register_api(app)
-    for init in (init_library, init_wanted, init_providers, init_translation, init_whisper,
-                 init_web):
+    # Shutdown runs in reverse: the wanted search queue stops before the provider pool.
+    for init in (init_tasks, init_library, init_providers, init_wanted, init_translation,
+                 init_whisper, init_web):
         init(app, services)
     return app
 

@@ -94,7 +94,8 @@ def fake_sonarr():
 @pytest.fixture
 def app_settings(fake_sonarr):
     return {"sonarr_url": fake_sonarr[1].url, "sonarr_api_key": KEY,
-            "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": False}
+            "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": False,
+            "wanted_search_on_arrival": False}
 
 
 def test_connection_test_endpoint(client, fake_sonarr, caplog):

@@ -24,7 +24,8 @@ def watched(tmp_path: Path) -> Path:
 def app_settings():
     # Folders are set through PUT /config (stored settings), so every test also
     # covers reconfiguration at run time; explicit overrides would pin them.
-    return {"standalone_debounce_seconds": 0.3, "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": False}
+    return {"standalone_debounce_seconds": 0.3, "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": False,
+            "wanted_search_on_arrival": False}
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,8 @@ def app_settings(tmp_path: Path):
     folder.mkdir()
     (folder / "A S01E01.mkv").write_bytes(b"")
     return {"standalone_folders": [str(folder)], "standalone_debounce_seconds": 0.2,
-            "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": True}
+            "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": True,
+            "wanted_search_on_arrival": False}
 
 
 def test_startup_wanted_scan(client):

@@ -20,7 +20,8 @@ def app_settings(media_root: Path) -> dict[str, Any]:
     return {"path_mappings": [{"remote": REMOTE, "local": str(media_root / "tv")},
                               {"remote": "/movies", "local": str(media_root / "movies")},
                               {"remote": "D:\\TV", "local": str(media_root / "tv")}],
-            "wanted_languages": ["en", "de"], "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": False}
+            "wanted_languages": ["en", "de"], "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": False,
+            "wanted_search_on_arrival": False}
 
 
 def _wanted(client, **query) -> list[dict]:

@@ -79,7 +79,8 @@ def test_wanted_episode_is_found_saved_and_announced(client, services, data_dir,
 def provider_settings(request, media_file: Path) -> dict:
     if request.node.name.startswith("test_wanted_pipeline"):
         return {"standalone_folders": [str(media_file.parent)], "wanted_languages": ["en"],
-                "wanted_scan_interval_minutes": 0}
+                "wanted_scan_interval_minutes": 0,
+                "wanted_search_on_arrival": False}  # the manual batch is under test here
     return {}
 
 

@@ -47,7 +47,8 @@ def library(tmp_path: Path) -> Path:
 @pytest.fixture
 def app_settings(library: Path):
     return {"standalone_folders": [str(library)], "wanted_languages": ["en"],
-            "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": False}
+            "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": False,
+            "wanted_search_on_arrival": False}  # the manual batch is under test here
 
 
 @pytest.fixture

@@ -47,7 +47,8 @@ def library(tmp_path: Path) -> tuple[Path, dict[str, int]]:
 @pytest.fixture
 def app_settings(library):
     return {"standalone_folders": [str(library[0])], "wanted_languages": ["en", "de"],
-            "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": False}
+            "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": False,
+            "wanted_search_on_arrival": False}
 
 
 def test_scan_of_two_thousand_files_reports_matching_counts(client, services, library):

@@ -50,7 +50,8 @@ def app_settings(fake_sonarr, fake_radarr, media_root: Path, folder: Path):
                               {"remote": "/data/movies", "local": str(media_root / "movies")}],
             "standalone_folders": [str(folder)],
             "wanted_scan_interval_minutes": 0, "wanted_scan_on_start": False, "wanted_scan_retry_seconds": 1,
-            "wanted_probe_embedded": False}
+            "wanted_probe_embedded": False,
+            "wanted_search_on_arrival": False}
 
 
 @pytest.fixture(autouse=True)

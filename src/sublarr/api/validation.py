@@ -108,19 +108,24 @@ def refuse_nul_in_url() -> None:
         raise ApiError("the URL must not contain NUL characters (%00)", code="nul_character")
 
 
-def json_object() -> dict[str, Any]:
+def json_object(any_content_type: bool = False) -> dict[str, Any]:
     """The request body as a JSON object, or a 4xx :class:`ApiError`.
 
+    ``any_content_type``: accept a body that parses as JSON whatever its
+    Content-Type (incoming webhooks: Jellyfin's plugin sends ``text/plain``).
     Oversized bodies are refused with 413 (:mod:`sublarr.api.body_limit` for chunked
     ones); numbers beyond 64 bits and strings with NUL characters with 422.
     """
-    if not request.is_json:
+    if not any_content_type and not request.is_json:
         raise UnsupportedMediaTypeError("send the body as JSON (Content-Type: application/json)")
     raw = request.get_data(cache=True)
     try:
         value = json.loads(raw or b"null", parse_int=_json_int, parse_float=_json_float,
                            parse_constant=_json_constant)
     except (ValueError, RecursionError) as exc:
+        if not request.is_json:  # neither declared nor parseable as JSON
+            raise UnsupportedMediaTypeError(
+                "the body is not JSON (send JSON; any Content-Type is accepted)") from exc
         raise ApiError("malformed JSON body", {"reason": str(exc)[:200]},
                        code="malformed_json") from exc
     if not isinstance(value, dict):

@@ -71,7 +71,7 @@ def _mappings() -> list[tuple[str, str]]:
 @documented("Sonarr webhook (Connect → Webhook); Download/Import queues files (202)",
             body=SonarrPayload, response=WebhookAnswer, tags=["library"])
 def sonarr_webhook():  # noqa: ANN201
-    payload = SonarrPayload.model_validate(json_object())
+    payload = SonarrPayload.model_validate(json_object(any_content_type=True))
     return _accept(interpret_sonarr(payload, _mappings()))
 
 
@@ -79,7 +79,7 @@ def sonarr_webhook():  # noqa: ANN201
 @documented("Radarr webhook (Connect → Webhook); Download/Import queues the file (202)",
             body=RadarrPayload, response=WebhookAnswer, tags=["library"])
 def radarr_webhook():  # noqa: ANN201
-    payload = RadarrPayload.model_validate(json_object())
+    payload = RadarrPayload.model_validate(json_object(any_content_type=True))
     return _accept(interpret_radarr(payload, _mappings()))
 
 
@@ -87,7 +87,7 @@ def radarr_webhook():  # noqa: ANN201
 @documented("Jellyfin webhook plugin; ItemAdded with a Path queues the file (202)",
             body=JellyfinPayload, response=WebhookAnswer, tags=["library"])
 def jellyfin_webhook():  # noqa: ANN201
-    payload = JellyfinPayload.model_validate_loose(json_object())
+    payload = JellyfinPayload.model_validate_loose(json_object(any_content_type=True))
     return _accept(interpret_jellyfin(payload, _mappings()))
 
 

@@ -7,11 +7,13 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
+from sublarr.background import lower_this_thread
 from sublarr.events.bridge import ProgressStream
 from sublarr.library.actions import WebhookAction
 
 log = logging.getLogger(__name__)
 
+THREAD_NICE = 10  # the request that queued the work has answered already
 SINK_COMPONENT = "wanted"  # the wanted pipeline: add_media / forget_paths / forget_folder
 
 
@@ -23,7 +25,8 @@ class WebhookIntake:
         self._progress = progress
         self._sink = sink
         self._executor = ThreadPoolExecutor(max_workers=workers,
-                                            thread_name_prefix="webhook-intake")
+                                            thread_name_prefix="webhook-intake",
+                                            initializer=lower_this_thread, initargs=(THREAD_NICE,))
 
     def submit(self, action: WebhookAction) -> Future | None:
         """Queue ``action``; None when the app is shutting down."""

@@ -69,6 +69,11 @@ class ProviderHealth:
         with self._lock:
             return self._clock() < self._paused_until
 
+    def pause_remaining(self) -> float:
+        """Seconds until the pause ends (0 when not paused)."""
+        with self._lock:
+            return max(0.0, self._paused_until - self._clock())
+
     def reserve_slot(self) -> float:
         """Seconds to wait before the next request may go out (and book that slot)."""
         interval = 60.0 / self._settings().provider_rate_limit_per_minute

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from sublarr.library.intake import SINK_COMPONENT
 from sublarr.library.roots import roots_of
 from sublarr.outbound_http import install_log_redaction
 from sublarr.providers.animetosho import AnimeToshoProvider
@@ -16,8 +17,13 @@ from sublarr.providers.pool import ProviderPool
 from sublarr.providers.ranking import Ranker
 from sublarr.providers.searcher import ProviderSearcher
 from sublarr.providers.subdl import SubdlProvider
+from sublarr.providers.resume import RESUME_CHECK_SECONDS, RESUME_TASK, ProviderResume
+from sublarr.providers.upgrades import TASK_NAME as UPGRADE_TASK
 from sublarr.providers.upgrades import UpgradeScheduler, scan_for_upgrades
 from sublarr.services import Services
+from sublarr.tasks.lifecycle import TASKS_COMPONENT
+from sublarr.tasks.periodic import PeriodicJob
+from sublarr.tasks.registry import TaskRegistry, TaskSpec
 from sublarr.wanted.search import SEARCHER_COMPONENT
 
 POOL_COMPONENT = "provider_pool"
@@ -55,9 +61,26 @@ def init_providers(app: Flask, services: Services) -> None:
                                 roots_of(services).confine)
     services.components[SEARCHER_COMPONENT] = searcher
     services.on_shutdown("provider pool", pool.shutdown)
+    tasks: TaskRegistry = services.components[TASKS_COMPONENT]
     upgrades = UpgradeScheduler(
         lambda: scan_for_upgrades(searcher, services.db, settings().upgrade_window_days),
-        settings)
+        settings, tasks)
     services.components[UPGRADES_COMPONENT] = upgrades
+    tasks.register(TaskSpec(
+        UPGRADE_TASK, "Upgrade scan", trigger=upgrades.run_now,
+        running=lambda: upgrades.running, next_run=lambda: upgrades.next_run_at,
+        interval_seconds=lambda: settings().upgrade_scan_interval_hours * 3600 or None))
     upgrades.start()
     services.on_shutdown("upgrade scheduler", upgrades.stop)
+
+    def wake_wanted_search() -> None:  # deferred wanted items may go out now
+        pipeline = services.components.get(SINK_COMPONENT)
+        if pipeline is not None:
+            pipeline.queue.notify()
+
+    watcher = ProviderResume(pool, wake_wanted_search)
+    resume = PeriodicJob(RESUME_TASK, "Provider resume", watcher.check,
+                         lambda: RESUME_CHECK_SECONDS, tasks, manual=watcher.resume_all)
+    resume.start()
+    services.on_shutdown("provider resume task", resume.stop)
+

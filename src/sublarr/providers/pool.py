@@ -56,6 +56,20 @@ class ProviderPool:
         return [p for p in chosen if p.is_configured() and not p.http.health.is_paused()
                 and (query is None or p.supports(query))]
 
+    def ready_in(self) -> float | None:
+        """0 when a provider can be asked now; else seconds until the first paused one
+        resumes; None when no provider is enabled and configured at all."""
+        order = self._settings().providers_enabled
+        chosen = [self.providers[n] for n in order if n in self.providers]
+        waits = [p.http.health.pause_remaining() for p in chosen if p.is_configured()]
+        return min(waits) if waits else None
+
+    def paused(self) -> list[str]:
+        """Names of enabled, configured providers paused right now."""
+        order = self._settings().providers_enabled
+        return [n for n in order if n in self.providers and self.providers[n].is_configured()
+                and self.providers[n].http.health.is_paused()]
+
     def search(self, query: ProviderQuery) -> PoolResult:
         """Candidates from every usable provider, waiting at most one timeout for the slowest."""
         started = time.monotonic()

@@ -93,7 +93,9 @@ class ProviderSearcher:
         search = self.search(query_for(request))
         usable = self._eligible(search.ranked, request)
         if not usable:
-            if not search.pool.searched or len(search.pool.failures) == len(search.pool.searched):
+            if not search.pool.searched:
+                return SearchResult("failed", error=_failure_text(search.pool), no_provider=True)
+            if len(search.pool.failures) == len(search.pool.searched):
                 return SearchResult("failed", error=_failure_text(search.pool))
             return SearchResult("not_found")
         current = self._current(request)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,10 +19,12 @@ from sublarr.db.engine import Database
 from sublarr.providers import history_repo
 from sublarr.providers.models import SubtitleHistory
 from sublarr.providers.searcher import ProviderSearcher
+from sublarr.tasks.registry import TaskRegistry
 from sublarr.wanted.search import SearchRequest
 
 log = logging.getLogger(__name__)
 SCAN_LIMIT = 500
+TASK_NAME = "upgrade_scan"
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,12 @@ def scan_for_upgrades(searcher: ProviderSearcher, db: Database, window_days: int
 class UpgradeScheduler:
     """A background thread running the scan periodically; one scan at a time."""
 
-    def __init__(self, scan: Callable[[], UpgradeSummary], settings: Callable[[], Any]) -> None:
+    def __init__(self, scan: Callable[[], UpgradeSummary], settings: Callable[[], Any],
+                 tasks: TaskRegistry | None = None) -> None:
         self._scan = scan
         self._settings = settings
+        self._tasks = tasks
+        self.next_run_at: datetime | None = None
         self._stop = threading.Event()
         self._running = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -88,7 +93,9 @@ class UpgradeScheduler:
             hours = self._settings().upgrade_scan_interval_hours
             # Re-read the interval every minute so a changed setting applies without restart.
             waited = 0.0
+            started = utcnow()
             while hours <= 0 or waited < hours * 3600:
+                self.next_run_at = started + timedelta(hours=hours) if hours > 0 else None
                 if self._stop.wait(60.0):
                     return
                 waited += 60.0
@@ -100,13 +107,21 @@ class UpgradeScheduler:
             return
         try:
             if self._settings().upgrade_enabled:
-                self.last = self._scan()
+                self._scan_recorded()
                 log.info("upgrade scan: %d checked, %d upgraded", self.last.checked,
                          self.last.upgraded)
         except Exception:
             log.exception("upgrade scan failed")
         finally:
             self._running.release()
+
+    def _scan_recorded(self) -> None:
+        if self._tasks is None:
+            self.last = self._scan()
+            return
+        with self._tasks.track(TASK_NAME) as run:
+            self.last = self._scan()
+            run.result = f"{self.last.checked} checked, {self.last.upgraded} upgraded"
 
     @property
     def running(self) -> bool:

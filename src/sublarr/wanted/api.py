@@ -25,7 +25,8 @@ class Strict(BaseModel):
 
 
 class WantedQuery(Strict):
-    status: Literal["wanted", "searching", "found", "not_found", "failed"] | None = None
+    status: Literal["wanted", "searching", "found", "not_found", "failed",
+                    "dropped"] | None = None
     language: str | None = Field(None, min_length=2, max_length=16)
     media_type: Literal["episode", "movie"] | None = None
     source: Literal["sonarr", "radarr", "jellyfin", "standalone"] | None = None
@@ -46,6 +47,10 @@ class WantedItemOut(BaseModel):
     language: str
     status: str
     search_count: int
+    attempts: int = Field(description="Searches so far (same as search_count)")
+    next_search_at: str | None = Field(
+        description="When the search queue searches this row next; null: not again")
+    last_result: str | None = Field(description="found | not_found | failed | dropped")
     last_searched_at: str | None
     last_error: str | None
     subtitle_path: str | None

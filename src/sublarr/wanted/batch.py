@@ -7,15 +7,20 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from sublarr.db.engine import Database
 from sublarr.events.bridge import ProgressStream
 from sublarr.events.bus import EventBus
 from sublarr.library.media import release_name
 from sublarr.wanted import repo
+from sublarr.db.base import utcnow
 from sublarr.wanted.models import WantedItem
+from sublarr.wanted.schedule import next_search_at
 from sublarr.wanted.search import SearchRequest, SearchResult, SubtitleSearcher
+
+if TYPE_CHECKING:  # annotations only
+    from sublarr.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +58,10 @@ def request_for(item: WantedItem) -> SearchRequest:
 class BatchSearch:
     """Starts at most one batch at a time on its own thread; stops between items at shutdown."""
 
-    def __init__(self, db: Database, bus: EventBus, progress: ProgressStream) -> None:
+    def __init__(self, db: Database, bus: EventBus, progress: ProgressStream,
+                 settings: Callable[[], Settings]) -> None:
         self._db = db
+        self._settings = settings
         self._bus = bus
         self._progress = progress
         self._lock = threading.Lock()
@@ -116,6 +123,7 @@ class BatchSearch:
         with self._db.session() as session:
             item = repo.mark_searching(session, item_id)
             request = request_for(item) if item is not None else None
+            added_at = item.added_at if item is not None else utcnow()
         if request is None:  # removed by a scan since the batch started
             self._bus.emit("wanted_item_processed", {
                 "item_id": item_id, "title": "", "language": "", "status": "skipped"})
@@ -123,9 +131,12 @@ class BatchSearch:
         self._progress.emit("wanted_search_progress", {
             "batch_id": batch_id, "item_id": item_id, "title": request.title,
             "language": request.language, "status": "searching"})
-        result = _safe_search(searcher, request)
+        result = safe_search(searcher, request)
+        now = utcnow()
+        upcoming = next_search_at(result.status, added_at, now, self._settings())
         with self._db.session() as session:
-            repo.record_search(session, item_id, result.status, result.subtitle_path, result.error)
+            repo.record_search(session, item_id, result.status, result.subtitle_path,
+                               result.error, upcoming, now)
         self._progress.emit("wanted_search_progress", {
             "batch_id": batch_id, "item_id": item_id, "title": request.title,
             "language": request.language, "status": result.status,
@@ -136,7 +147,7 @@ class BatchSearch:
         return result.status
 
 
-def _safe_search(searcher: SubtitleSearcher, request: SearchRequest) -> SearchResult:
+def safe_search(searcher: SubtitleSearcher, request: SearchRequest) -> SearchResult:
     try:
         result = searcher.search_and_save(request)
     except Exception as exc:  # the providers layer failing is one failed item, not a crash

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sublarr.db.base import Base, UTCDateTime, utcnow
 
-STATUSES = ("wanted", "searching", "found", "not_found", "failed")
+STATUSES = ("wanted", "searching", "found", "not_found", "failed", "dropped")
+SEARCHABLE = ("wanted", "not_found", "failed")  # statuses the search queue picks up when due
 
 
 class WantedItem(Base):
@@ -20,6 +21,7 @@ class WantedItem(Base):
         UniqueConstraint("media_path", "language", name="uq_wanted_items_media_language"),
         Index("ix_wanted_items_status", "status"),
         Index("ix_wanted_items_source", "source"),
+        Index("ix_wanted_items_next_search_at", "next_search_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -36,5 +38,8 @@ class WantedItem(Base):
     last_searched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     subtitle_path: Mapped[str | None] = mapped_column(Text)
+    # When the search queue searches this row next (None: never again, e.g. found/dropped).
+    next_search_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_result: Mapped[str | None] = mapped_column(String(16))  # found | not_found | failed | dropped
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

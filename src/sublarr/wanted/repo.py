@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from sublarr.db.base import utcnow
 from sublarr.library.media import MediaFile
-from sublarr.wanted.models import WantedItem
+from sublarr.wanted.models import SEARCHABLE, WantedItem
 
 CHUNK = 500  # keeps IN (...) lists under every backend's parameter limit
 
@@ -57,14 +57,19 @@ def keys_for_paths(session: Session, paths: Sequence[str]) -> set[tuple[str, str
     return found
 
 
-def insert_wanted(session: Session, wants: Sequence[tuple[MediaFile, str]]) -> int:
-    """Insert one ``wanted`` row per (file, language); the caller removed duplicates."""
+def insert_wanted(session: Session, wants: Sequence[tuple[MediaFile, str]],
+                  due_at: datetime | None = None) -> int:
+    """Insert one ``wanted`` row per (file, language); the caller removed duplicates.
+
+    ``due_at`` is when the search queue searches the rows first (default: now).
+    """
     now = utcnow()
+    due = now if due_at is None else due_at
     values = [{
         "media_path": media.path, "media_type": media.media_type, "source": media.source,
         "title": media.title[:2000], "year": media.year, "season": media.season,
         "episode": media.episode, "language": language, "status": "wanted", "search_count": 0,
-        "added_at": now, "updated_at": now,
+        "added_at": now, "updated_at": now, "next_search_at": due,
     } for media, language in wants]
     for chunk in _chunks(values):  # Core executemany: no ORM bookkeeping per row
         session.execute(insert(WantedItem.__table__), list(chunk))
@@ -137,6 +142,69 @@ def ids_to_search(session: Session, ids: Sequence[int] | None, limit: int) -> li
         .order_by(WantedItem.id).limit(limit)))
 
 
+def rearm_paths(session: Session, paths: Sequence[str], due_at: datetime) -> int:
+    """Rows of files that arrived again (re-import, upgrade) become due at ``due_at``."""
+    armed = 0
+    for chunk in _chunks(list(paths)):
+        armed += session.execute(update(WantedItem).where(
+            WantedItem.media_path.in_(chunk),
+            WantedItem.status.in_((*SEARCHABLE, "dropped"))).values(
+            status="wanted", next_search_at=due_at, updated_at=utcnow())).rowcount
+    return armed
+
+
+def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
+    """Searchable rows whose ``next_search_at`` has come, oldest due first."""
+    return list(session.scalars(
+        select(WantedItem.id)
+        .where(WantedItem.next_search_at <= now, WantedItem.status.in_(SEARCHABLE))
+        .order_by(WantedItem.next_search_at, WantedItem.id).limit(limit)))
+
+
+def claim(session: Session, ids: Sequence[int]) -> list[int]:
+    """Mark due rows ``searching`` in one statement; returns the ids this caller took
+    (another process or a batch search may have taken some meanwhile)."""
+    if not ids:
+        return []
+    taken = session.execute(update(WantedItem).where(
+        WantedItem.id.in_(ids), WantedItem.status.in_(SEARCHABLE)).values(
+        status="searching", updated_at=utcnow())).rowcount
+    if taken == len(ids):
+        return list(ids)
+    # Rare: someone else took a few; our update may have marked only the free ones.
+    return [i for i in ids if _is_searching(session, i)]
+
+
+def _is_searching(session: Session, item_id: int) -> bool:
+    return session.scalar(select(WantedItem.status).where(WantedItem.id == item_id)) == "searching"
+
+
+def next_due_at(session: Session) -> datetime | None:
+    """The earliest ``next_search_at`` of a searchable row."""
+    return session.scalar(select(func.min(WantedItem.next_search_at))
+                          .where(WantedItem.status.in_(SEARCHABLE)))
+
+
+def make_due(session: Session, now: datetime) -> int:
+    """Every searchable row becomes due now (Tasks → Run now of the wanted search)."""
+    return session.execute(update(WantedItem).where(WantedItem.status.in_(SEARCHABLE))
+                           .values(next_search_at=now)).rowcount
+
+
+def defer(session: Session, item_id: int, until: datetime, reason: str) -> None:
+    """Back to ``wanted`` without counting an attempt (no provider could be asked)."""
+    session.execute(update(WantedItem).where(WantedItem.id == item_id).values(
+        status="wanted", next_search_at=until, last_error=reason[:2000], updated_at=utcnow()))
+
+
+def drop(session: Session, item_id: int, reason: str) -> None:
+    """Never search this row again; the reason stays visible in ``last_error``."""
+    now = utcnow()
+    session.execute(update(WantedItem).where(WantedItem.id == item_id).values(
+        status="dropped", last_result="dropped", next_search_at=None,
+        last_error=reason[:2000], updated_at=now))
+
+
 def mark_searching(session: Session, item_id: int) -> WantedItem | None:
     item = session.get(WantedItem, item_id)
     if item is None:
@@ -147,11 +215,13 @@ def mark_searching(session: Session, item_id: int) -> WantedItem | None:
 
 
 def record_search(session: Session, item_id: int, status: str, subtitle_path: str | None,
-                  error: str | None) -> None:
-    now = utcnow()
+                  error: str | None, next_search_at: datetime | None = None,
+                  now: datetime | None = None) -> None:
+    now = now or utcnow()
     session.execute(update(WantedItem).where(WantedItem.id == item_id).values(
         status=status, subtitle_path=subtitle_path, last_error=(error or None) and error[:2000],
-        last_searched_at=now, updated_at=now, search_count=WantedItem.search_count + 1))
+        last_searched_at=now, updated_at=now, search_count=WantedItem.search_count + 1,
+        last_result=status, next_search_at=next_search_at))
 
 
 def reset_stale_searching(session: Session) -> int:
@@ -170,7 +240,9 @@ def to_dict(item: WantedItem) -> dict[str, Any]:
         "id": item.id, "media_path": item.media_path, "media_type": item.media_type,
         "source": item.source, "title": item.title, "year": item.year, "season": item.season,
         "episode": item.episode, "language": item.language, "status": item.status,
-        "search_count": item.search_count,
+        "search_count": item.search_count, "attempts": item.search_count,
+        "next_search_at": item.next_search_at.isoformat() if item.next_search_at else None,
+        "last_result": item.last_result,
         "last_searched_at": item.last_searched_at.isoformat() if item.last_searched_at else None,
         "last_error": item.last_error, "subtitle_path": item.subtitle_path,
         "added_at": item.added_at.isoformat(), "updated_at": item.updated_at.isoformat(),

@@ -21,6 +21,7 @@ from sublarr.db.engine import Database
 from sublarr.library.media import MediaFile
 from sublarr.library.sources import LibrarySources, Listings, SourceListing
 from sublarr.wanted import repo
+from sublarr.wanted.schedule import first_search_at
 from sublarr.wanted.subtitles import EmbeddedProbe, external_languages, index_external
 
 if TYPE_CHECKING:  # the settings model is only needed for annotations
@@ -136,7 +137,7 @@ class WantedScanner:
             have = {(key.media_path, key.language) for key in existing}
             new = [(media, lang) for (path, lang), media in wants.items() if (path, lang) not in have]
             removed = repo.delete_ids(session, sorted(set(stale)))
-            added = repo.insert_wanted(session, new)
+            added = repo.insert_wanted(session, new, self._first_search_at())
         report = ScanReport(
             scanned=len(files), added=added, removed=removed,
             duration_ms=int((time.perf_counter() - started) * 1000),
@@ -159,17 +160,25 @@ class WantedScanner:
                 stale.append(key.id)
         return stale
 
+    def _first_search_at(self) -> datetime:
+        settings = self._settings()
+        return first_search_at(utcnow(), settings.wanted_search_on_arrival, settings)
+
     def add_media(self, files: list[MediaFile]) -> int:
-        """Add rows for newly arrived files (webhook, watched folder); returns rows added."""
+        """Add rows for newly arrived files (webhook, watched folder); rows of files that
+        arrived again (re-import, upgrade) become due again.  Returns rows added or re-armed."""
         if not files:
             return 0
         settings = self._settings()
         wants = missing_pairs(files, settings.wanted_languages, self._checker())
+        due = self._first_search_at()
         with self._write_lock, self._db.session() as session:
             have = repo.keys_for_paths(session, sorted({m.path for m in files}))
             new = [(media, lang) for key, media in wants.items() if key not in have
                    for lang in [key[1]]]
-            return repo.insert_wanted(session, new)
+            again = sorted({path for (path, lang) in wants if (path, lang) in have})
+            rearmed = repo.rearm_paths(session, again, due) if again else 0
+            return repo.insert_wanted(session, new, due) + rearmed
 
     def forget_paths(self, paths: list[str]) -> int:
         """Drop rows of deleted files (EpisodeFileDelete/MovieFileDelete)."""

@@ -40,6 +40,9 @@ class SearchResult:
     provider: str | None = None
     score: int | None = None
     error: str | None = None
+    # True when no provider could be asked at all (every one disabled, unconfigured or
+    # paused): the search queue then tries again later without counting an attempt.
+    no_provider: bool = False
 
 
 class SubtitleSearcher(Protocol):

@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
+from sublarr.db.base import utcnow
 from sublarr.events.bus import EventBus
 from sublarr.library.media import MediaFile
+from sublarr.tasks.registry import TaskRegistry
+from sublarr.wanted.queue import SearchQueue
 from sublarr.wanted.scanner import ScanReport, WantedScanner
 
 if TYPE_CHECKING:  # the settings model is only needed for annotations
@@ -17,6 +21,7 @@ if TYPE_CHECKING:  # the settings model is only needed for annotations
 log = logging.getLogger(__name__)
 
 IDLE_RECHECK_SECONDS = 60.0  # periodic scan off: look at the setting again this often
+SCAN_TASK = "wanted_scan"
 
 
 class ScanRunner:
@@ -27,10 +32,14 @@ class ScanRunner:
     """
 
     def __init__(self, scanner: WantedScanner, bus: EventBus,
-                 settings: Callable[[], Settings]) -> None:
+                 settings: Callable[[], Settings], tasks: TaskRegistry | None = None,
+                 after_scan: Callable[[ScanReport], None] | None = None) -> None:
         self.scanner = scanner
         self._bus = bus
         self._settings = settings
+        self._tasks = tasks
+        self._after_scan = after_scan
+        self.next_run_at: datetime | None = None
         self._lock = threading.Lock()
         self._running = False
         self._wake = threading.Event()
@@ -56,13 +65,29 @@ class ScanRunner:
 
     def scan_now(self) -> ScanReport:
         """Scan in the calling thread (CLI, tests); emits ``wanted_scan_complete``."""
-        report = self.scanner.scan()
-        self._bus.emit("wanted_scan_complete", report.event_payload())
+        report = self._tracked_scan()
+        self._announce(report)
         return report
 
+    def _tracked_scan(self) -> ScanReport:
+        if self._tasks is None:
+            return self.scanner.scan()
+        with self._tasks.track(SCAN_TASK) as run:
+            report = self.scanner.scan()
+            run.result = (f"{report.scanned} files, +{report.added} -{report.removed} rows"
+                          + (f", {len(report.errors)} source error(s)" if report.errors else ""))
+            run.success = not report.errors
+        return report
+
+    def _announce(self, report: ScanReport) -> None:
+        self._bus.emit("wanted_scan_complete", report.event_payload())
+        if self._after_scan is not None:
+            self._after_scan(report)
+
     def _run_scan(self) -> None:
+        report = None
         try:
-            report = self.scan_now()
+            report = self._tracked_scan()
             self.last_error = None
             log.info("wanted scan: %d files, +%d -%d rows in %d ms", report.scanned,
                      report.added, report.removed, report.duration_ms)
@@ -73,6 +98,8 @@ class ScanRunner:
             with self._lock:
                 self._running = False
             self._wake.set()  # let the scheduler pick its next delay from this outcome
+        if report is not None:  # announced once a new scan may start (a listener may ask)
+            self._announce(report)
 
     def start_schedule(self) -> None:
         self._scheduler = threading.Thread(target=self._schedule_loop, name="wanted-schedule",
@@ -90,6 +117,7 @@ class ScanRunner:
     def _schedule_loop(self) -> None:
         while not self._stop.is_set():
             delay = self._next_delay()
+            self.next_run_at = None if delay is None else utcnow() + timedelta(seconds=delay)
             self._wake.clear()
             if self._wake.wait(IDLE_RECHECK_SECONDS if delay is None else delay):
                 continue  # a scan just finished or settings changed: recompute the delay
@@ -110,8 +138,9 @@ class ScanRunner:
 class WantedPipeline:
     """Receives new media (a :class:`~sublarr.library.media.MediaSink`) and owns scans."""
 
-    def __init__(self, runner: ScanRunner) -> None:
+    def __init__(self, runner: ScanRunner, queue: SearchQueue) -> None:
         self.runner = runner
+        self.queue = queue
 
     def add_media(self, files: list[MediaFile]) -> None:
         absent = [m.path for m in files if not os.path.exists(m.path)]
@@ -119,7 +148,9 @@ class WantedPipeline:
             log.warning("wanted: %d queued file(s) not found locally, e.g. %s; check "
                         "path_mappings", len(absent), absent[0])
         added = self.runner.scanner.add_media(files)
-        log.info("wanted: %d new file(s), %d row(s) added", len(files), added)
+        log.info("wanted: %d new file(s), %d row(s) added or due again", len(files), added)
+        if added:
+            self.queue.notify()
 
     def forget_paths(self, paths: list[str]) -> int:
         return self.runner.scanner.forget_paths(paths)

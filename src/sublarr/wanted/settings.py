@@ -24,6 +24,23 @@ class WantedSettings(BaseModel):
     wanted_search_batch_limit: int = Field(
         1000, ge=1, le=100_000, description="Most items one batch search visits")
 
+    wanted_search_on_arrival: bool = Field(
+        True, description="Search new wanted items at once (import webhook, folder, scan)")
+    wanted_search_workers: int = Field(
+        4, ge=1, le=64, description="Wanted items searched at the same time (applies at the next start)")
+    # Adaptive back-off of items that found nothing: the gap between two searches grows
+    # with the item's age (hourly in the first day, daily in the first weeks, weekly after).
+    wanted_retry_early_minutes: float = Field(
+        60.0, gt=0, le=365 * 24 * 60, description="Gap between searches while an item is young")
+    wanted_retry_early_days: float = Field(
+        1.0, gt=0, le=3650, description="Age (days since added) until which the early gap applies")
+    wanted_retry_middle_minutes: float = Field(
+        24 * 60.0, gt=0, le=365 * 24 * 60, description="Gap between searches after that")
+    wanted_retry_middle_days: float = Field(
+        21.0, gt=0, le=3650, description="Age (days) until which the middle gap applies")
+    wanted_retry_late_minutes: float = Field(
+        7 * 24 * 60.0, gt=0, le=365 * 24 * 60, description="Gap between searches of old items")
+
     @field_validator("wanted_languages")
     @classmethod
     def _iso_639_1(cls, value: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ import * as lists from "./pages/lists.js";
 import * as log from "./pages/log.js";
 import * as login from "./pages/login.js";
 import * as scoring from "./pages/scoring.js";
+import * as tasks from "./pages/tasks.js";
 
 const KEY_STORAGE = "sublarr.apiKey";
 const THEME_STORAGE = "sublarr.theme";
@@ -20,6 +21,7 @@ const ROUTES = [
   { path: "wanted", label: "Wanted", icon: "☰", page: lists.wanted },
   { path: "history", label: "History", icon: "↺", page: lists.history },
   { path: "log", label: "Delivery log", icon: "⇄", page: log },
+  { path: "system/tasks", label: "Tasks", icon: "⏱", page: tasks },
   { section: "Settings" },
   { path: "settings/events", label: "Events & Hooks", icon: "⚡", page: hooks },
   { path: "settings/scoring", label: "Scoring", icon: "★", page: scoring },

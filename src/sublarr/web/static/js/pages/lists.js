@@ -22,7 +22,7 @@ function titleOf(row) {
 }
 
 const STATUS_TONES = { found: "ok", downloaded: "ok", upgraded: "ok", wanted: "accent",
-  missing: "accent", searching: "neutral", failed: "bad", not_found: "neutral" };
+  missing: "accent", searching: "neutral", failed: "bad", not_found: "neutral", dropped: "bad" };
 
 // Columns: label, how to read a row, and which keys must be present for the column to show.
 const COMMON = {
@@ -36,6 +36,11 @@ const COMMON = {
   provider: { label: "Provider", keys: ["provider"], cell: (r) => r.provider || "—" },
   score: { label: "Score", keys: ["score"], cell: (r) => r.score ?? "—" },
   action: { label: "Action", keys: ["action"], cell: (r) => badge(r.action, STATUS_TONES[r.action] || "neutral") },
+  attempts: { label: "Attempts", keys: ["attempts"], cell: (r) => String(r.attempts ?? 0) },
+  next: { label: "Next search", keys: ["next_search_at"],
+    cell: (r) => (r.next_search_at ? formatTime(r.next_search_at)
+      : h("span", { class: "cell-sub", title: r.last_error || "" },
+        r.status === "dropped" ? `dropped: ${r.last_error || ""}` : "—")) },
   searched: { label: "Last search", keys: ["last_searched_at", "searched_at"],
     cell: (r) => formatTime(r.last_searched_at || r.searched_at) },
   added: { label: "Added", keys: ["added_at", "created_at"], cell: (r) => formatTime(r.added_at || r.created_at) },
@@ -54,10 +59,10 @@ export const wanted = {
     path: "/wanted",
     keys: ["items", "wanted"],
     search: true,
-    columns: ["title", "language", "status", "searched", "added"],
+    columns: ["title", "language", "status", "attempts", "searched", "next", "added"],
     filters: [{ name: "status", label: "Any status",
       options: [["wanted", "Wanted"], ["searching", "Searching"], ["found", "Found"],
-        ["not_found", "Not found"], ["failed", "Failed"]] },
+        ["not_found", "Not found"], ["failed", "Failed"], ["dropped", "Dropped"]] },
     MEDIA_TYPES,
     { name: "source", label: "Any source", options: [["sonarr", "Sonarr"], ["radarr", "Radarr"],
       ["jellyfin", "Jellyfin"], ["standalone", "Watched folders"]] },
