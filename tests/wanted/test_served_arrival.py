@@ -45,8 +45,13 @@ def test_sonarr_download_to_subtitle_on_disk_in_the_served_process(tmp_path: Pat
                 saved = local.with_name(local.stem + ".en.srt")
                 wait_for(saved.exists, "the subtitle from the served process", timeout=60)
                 assert saved.read_bytes().replace(b"\r\n", b"\n").strip() == SRT_EN.strip()
-                rows = requests.get(f"{server.url}/api/v1/wanted",
-                                    headers={"X-Api-Key": server.api_key}, timeout=10).json()
-                assert [r["status"] for r in rows["items"]] == ["found"]
+
+                def statuses() -> list[str]:
+                    rows = requests.get(f"{server.url}/api/v1/wanted",
+                                        headers={"X-Api-Key": server.api_key}, timeout=10).json()
+                    return [r["status"] for r in rows["items"]]
+
+                # the row is marked right after the file is saved
+                wait_for(lambda: statuses() == ["found"], "the row marked found", timeout=30)
         finally:
             subdl.server.stop()
