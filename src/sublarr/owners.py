@@ -18,26 +18,27 @@ def _host() -> str:
     return socket.gethostname()[:40]
 
 
-def process_start_ticks(pid: int) -> int | None:
-    """Start time of ``pid`` in clock ticks since boot, or None (no /proc, no such process)."""
+def _stat_fields(pid: int) -> list[str]:
+    """Fields 3.. of ``/proc/<pid>/stat`` (state first), or [] without /proc or process."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return None
+        return []
     # the command name (field 2) may hold spaces and parentheses: split after the last ')'
-    fields = stat.rsplit(")", 1)[-1].split()
+    return stat.rsplit(")", 1)[-1].split()
+
+
+def process_start_ticks(pid: int) -> int | None:
+    """Start time of ``pid`` in clock ticks since boot, or None (no /proc, no such process)."""
+    fields = _stat_fields(pid)
     try:
-        return int(fields[19])  # field 22 of stat(5); fields[0] is field 3 (state)
+        return int(fields[19])  # field 22 of stat(5)
     except (IndexError, ValueError):
         return None
 
 
 def _process_state(pid: int) -> str | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[-1].split()
+    fields = _stat_fields(pid)
     return fields[0] if fields else None
 
 

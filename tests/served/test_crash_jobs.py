@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -12,6 +11,7 @@ import pytest
 
 from tests.served.conftest import Api, exercise_api, integrity, start
 from tests.support.http import TestServer
+from tests.support.waiting import wait_until
 from tests.translation.fakes import FakeTranslator
 from tests.whisper.support import FakeAsr, make_speech_video, missing_tools
 
@@ -19,13 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not reached in {timeout}s")
+    return wait_until(check, timeout, interval=0.05, what=what)
 
 
 def _srt(path: Path, lines: int) -> Path:
