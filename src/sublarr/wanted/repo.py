@@ -247,3 +247,22 @@ def to_dict(item: WantedItem) -> dict[str, Any]:
         "last_error": item.last_error, "subtitle_path": item.subtitle_path,
         "added_at": item.added_at.isoformat(), "updated_at": item.updated_at.isoformat(),
     }
+
+
+def find(session: Session, media_path: str, language: str) -> WantedItem | None:
+    return session.scalars(select(WantedItem).where(WantedItem.media_path == media_path,
+                                                    WantedItem.language == language)).first()
+
+
+def requeue(session: Session, media: MediaFile, language: str, now: datetime) -> int:
+    """The file × language is wanted again and due now (its subtitle was blacklisted);
+    returns the row id (a new row when the scanner had already removed it)."""
+    item = find(session, media.path, language)
+    if item is None:
+        insert_wanted(session, [(media, language)], now)
+        item = find(session, media.path, language)
+        assert item is not None
+        return item.id
+    item.status, item.next_search_at, item.subtitle_path = "wanted", now, None
+    item.last_error, item.updated_at = None, now
+    return item.id
