@@ -20,6 +20,7 @@ const ROUTES = [
   { path: "activity", label: "Activity", icon: "◉", page: activity },
   { path: "wanted", label: "Wanted", icon: "☰", page: lists.wanted },
   { path: "history", label: "History", icon: "↺", page: lists.history },
+  { path: "blacklist", label: "Blacklist", icon: "⊘", page: lists.blacklist },
   { path: "log", label: "Delivery log", icon: "⇄", page: log },
   { path: "system/tasks", label: "Tasks", icon: "⏱", page: tasks },
   { section: "Settings" },
