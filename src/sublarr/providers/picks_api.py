@@ -15,6 +15,7 @@ from sublarr.providers import blacklist_repo, history_repo, manual
 from sublarr.providers.blacklist import blacklist_history_row
 from sublarr.providers.searcher import ProviderSearcher
 from sublarr.providers.upgrades import request_from_history
+from sublarr.profiles.service import PROFILES_COMPONENT
 from sublarr.services import current_services
 from sublarr.wanted import repo as wanted_repo
 from sublarr.wanted.batch import request_for
@@ -81,6 +82,8 @@ def _searcher() -> ProviderSearcher:
 
 
 def _wanted_request(item_id: int) -> SearchRequest:
+    profiles = current_services().components.get(PROFILES_COMPONENT)
+    book = profiles.book() if profiles is not None else None
     with current_services().db.session() as session:
         item = wanted_repo.get(session, item_id)
         if item is None:
@@ -88,7 +91,7 @@ def _wanted_request(item_id: int) -> SearchRequest:
         if item.status == "searching":
             raise ConflictError(f"wanted item {item_id} is being searched right now; "
                                 "try again in a moment", code="item_busy")
-        return request_for(item)
+        return request_for(item, book)
 
 
 def _history_request(row_id: int) -> SearchRequest:
