@@ -76,3 +76,32 @@ def test_an_existing_install_keeps_its_wanted_languages_as_the_default_profile(t
         database.close()
     assert (name, bool(is_default)) == ("Default", True)
     assert [lang["code"] for lang in json.loads(languages)] == ["de", "ja"]
+
+
+@pytest.mark.parametrize("cutoff", [True, False])
+def test_the_cutoff_stops_upgrades_once_the_first_language_exists(
+        client, services, media_root, subdl, cutoff):
+    from sublarr.providers import history_repo
+
+    [default] = client.get("/api/v1/language-profiles").get_json()["profiles"]
+    assert client.put(f"/api/v1/language-profiles/{default['id']}", json={
+        "name": "Default", "default": True, "cutoff": cutoff,
+        "languages": [{"code": "ja"}, {"code": "en"}]}).status_code == 200
+    _remote, local = episode(media_root, MEDIA_NAME)
+    local.with_name(local.stem + ".ja.srt").write_bytes(srt("日本語"))
+    english = local.with_name(local.stem + ".en.srt")
+    english.write_bytes(srt("Old text."))
+    with services.db.session() as session:
+        history_repo.record(
+            session, action="downloaded", media_type="episode", media_path=str(local),
+            title="Sousou no Frieren", season=1, episode=5, language="en", provider="subdl",
+            subtitle_id="old-1", score=10, format="srt", subtitle_path=str(english))
+    searches_before = sum(1 for r in subdl.server.requests if r.path == "/api/v1/subtitles")
+
+    assert client.post("/api/v1/providers/upgrades").status_code == 202
+    status = wait_for(lambda: (lambda s: s if s["last"] and not s["running"] else None)(
+        client.get("/api/v1/providers/upgrades").get_json()), "the upgrade scan")
+
+    searched = sum(1 for r in subdl.server.requests if r.path == "/api/v1/subtitles")
+    assert status["last"]["checked"] == (0 if cutoff else 1)
+    assert (searched > searches_before) is (not cutoff)

@@ -11,6 +11,8 @@ wanted list at once, as every profile change does).
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any, Callable
 
 from sublarr.db.engine import Database
@@ -21,6 +23,7 @@ from sublarr.profiles.book import ProfileBook
 log = logging.getLogger(__name__)
 
 PROFILES_COMPONENT = "language_profiles"
+BOOK_TTL_SECONDS = 5.0
 
 
 class ProfileService:
@@ -30,16 +33,32 @@ class ProfileService:
         self._bus = bus
         self._settings = settings  # the SettingsStore (read and, for the default, written)
         self._on_change = on_change
+        self._lock = threading.Lock()
+        self._cached: tuple[float, ProfileBook] | None = None
 
     def _codes(self) -> list[str]:
         return list(self._settings.current.wanted_languages)
 
     def book(self) -> ProfileBook:
+        """Every profile and assignment; cached for a few seconds (each wanted search asks),
+        dropped at once on a change made here (other processes: after the TTL)."""
+        with self._lock:
+            cached = self._cached
+            if cached is not None and time.monotonic() - cached[0] < BOOK_TTL_SECONDS:
+                return cached[1]
         with self._db.session() as session:
-            return repo.book(session, self._codes())
+            fresh = repo.book(session, self._codes())
+        with self._lock:
+            self._cached = (time.monotonic(), fresh)
+        return fresh
+
+    def _forget(self) -> None:
+        with self._lock:
+            self._cached = None
 
     def sync_default(self) -> bool:
         """The default profile follows ``wanted_languages``; True when it changed."""
+        self._forget()
         with self._db.session() as session:
             return repo.sync_default_codes(session, self._codes())
 
@@ -59,6 +78,7 @@ class ProfileService:
 
     def changed(self) -> None:
         """A profile or an assignment changed: recompute the wanted list now."""
+        self._forget()
         self._on_change()
 
     def on_config_updated(self, envelope: dict) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from sqlalchemy.exc import IntegrityError
+
 from sublarr.db.base import utcnow
 from sublarr.db.engine import Database
 from sublarr.library.media import MediaFile
@@ -74,13 +76,21 @@ def _settle_file(db: Database, row: SubtitleHistory, confine: Callable[[str], Pa
 def blacklist_history_row(db: Database, row_id: int, confine: Callable[[str], Path],
                           wake_queue: Callable[[], None]) -> BlacklistOutcome | None:
     """Blacklist what history row ``row_id`` saved; None when there is no such row."""
-    with db.session() as session:
-        row = history_repo.get(session, row_id)
-        if row is None:
-            return None
-        entry, created = blacklist_repo.add_from_history(session, row)
-        entry_dict = blacklist_repo.as_dict(entry)
-        session.expunge(row)
+    try:
+        with db.session() as session:
+            row = history_repo.get(session, row_id)
+            if row is None:
+                return None
+            entry, created = blacklist_repo.add_from_history(session, row)
+            entry_dict = blacklist_repo.as_dict(entry)
+    except IntegrityError:  # the same subtitle blacklisted by a concurrent request
+        with db.session() as session:
+            row = history_repo.get(session, row_id)
+            found = row and blacklist_repo.find(session, row.media_path, row.provider,
+                                                row.subtitle_id)
+            if row is None or found is None:
+                raise
+            entry_dict, created = blacklist_repo.as_dict(found), False
     file_state = _settle_file(db, row, confine)
     item_id = None
     if file_state in (REMOVED, MISSING):

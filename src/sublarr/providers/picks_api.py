@@ -81,14 +81,14 @@ def _searcher() -> ProviderSearcher:
     return searcher
 
 
-def _wanted_request(item_id: int) -> SearchRequest:
+def _wanted_request(item_id: int, picking: bool = False) -> SearchRequest:
     profiles = current_services().components.get(PROFILES_COMPONENT)
     book = profiles.book() if profiles is not None else None
     with current_services().db.session() as session:
         item = wanted_repo.get(session, item_id)
         if item is None:
             raise NotFoundError(f"wanted item {item_id} not found")
-        if item.status == "searching":
+        if picking and item.status == "searching":
             raise ConflictError(f"wanted item {item_id} is being searched right now; "
                                 "try again in a moment", code="item_busy")
         return request_for(item, book)
@@ -133,7 +133,7 @@ def wanted_candidates(item_id: int):  # noqa: ANN201
             tags=["wanted"])
 def wanted_pick(item_id: int):  # noqa: ANN201
     body = parse_body(PickBody)
-    request = _wanted_request(item_id)
+    request = _wanted_request(item_id, picking=True)
     result = manual.pick(_searcher(), request, body.provider, body.subtitle_id)
     return _after_pick(request, result, body)
 
