@@ -4,8 +4,8 @@
    same tree: a temporary library of empty media files (half with an English
    subtitle next to them); the bare walk (baseline), a first scan (inserting
    every wanted row into SQLite) and a steady-state rescan.
-2. Search on arrival, through the real HTTP API (the app served by Werkzeug
-   in this process) and a fake SubDL on 127.0.0.1 whose search answers after
+2. Search on arrival, through the real HTTP API of ``sublarr serve`` (its own
+   process, as in production) and a fake SubDL on 127.0.0.1 whose search answers after
    300 ms (the subtitle download itself is a CDN file, served at once): time
    from a Sonarr Download webhook to the subtitle on disk (p50/p95 over 50
    imports, one at a time), then a burst of 1,000 imports: wall time until all
@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import os
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -28,14 +31,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
-from werkzeug.serving import make_server
 
 import sublarr.app  # noqa: F401 - import the package in its wiring order (config ↔ events cycle)
 from bench.common import percentile, print_table
-from sublarr.app import create_app
 from sublarr.config import build_settings
 from sublarr.db.engine import Database, database_url_for
-from sublarr.services import services_of
 from sublarr.library.sources import LibraryHealth, LibrarySources, new_http_session
 from sublarr.wanted.scanner import WantedScanner
 from sublarr.wanted.subtitles import EmbeddedProbe
@@ -165,23 +165,46 @@ def _download(path: Path, number: int) -> dict:
 
 
 class Arrival:
-    """A Sublarr app served over HTTP on 127.0.0.1 with the fake provider configured."""
+    """``sublarr serve`` (gunicorn, its own process) on 127.0.0.1 with the fake provider
+    configured through ``SUBLARR_*``; this process only generates load and measures."""
 
     def __init__(self, root: Path, provider_url: str) -> None:
         self.media = root / "tv" / "Show"
-        self.app = create_app({
-            "data_dir": root / "data", "wanted_languages": ["en"],
-            "wanted_scan_on_start": False, "wanted_scan_interval_minutes": 0,
-            "providers_enabled": ["subdl"], "subdl_base_url": provider_url,
-            "subdl_download_url": provider_url, "subdl_api_key": "k",
-            "provider_rate_limit_per_minute": 6000, "wanted_search_workers": SEARCH_WORKERS,
-        }, environ={"PATH": os.environ.get("PATH", "")})
-        self.key = services_of(self.app).api_key
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/api/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.media.mkdir(parents=True)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.key = "bench-key-0123456789"
+        env = {**os.environ, "SUBLARR_API_KEY": self.key,
+               "SUBLARR_WANTED_LANGUAGES": '["en"]',
+               "SUBLARR_LIBRARY_ROOTS": json.dumps([str(root / "tv")]),
+               "SUBLARR_WANTED_SCAN_ON_START": "false",
+               "SUBLARR_WANTED_SCAN_INTERVAL_MINUTES": "0",
+               "SUBLARR_PROVIDERS_ENABLED": '["subdl"]', "SUBLARR_SUBDL_BASE_URL": provider_url,
+               "SUBLARR_SUBDL_DOWNLOAD_URL": provider_url, "SUBLARR_SUBDL_API_KEY": "k",
+               "SUBLARR_PROVIDER_RATE_LIMIT_PER_MINUTE": "6000",
+               "SUBLARR_WANTED_SEARCH_WORKERS": str(SEARCH_WORKERS)}
+        self.log = open(root / "server.log", "wb")  # noqa: SIM115 - closed in close()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sublarr.cli", "serve", "--port", str(port),
+             "--data-dir", str(root / "data")], stdout=self.log, stderr=subprocess.STDOUT,
+            env=env)
+        self.url = f"http://127.0.0.1:{port}/api/v1"
         self.http = requests.Session()
         self.http.headers["X-Api-Key"] = self.key
+        self._wait_healthy(root)
+
+    def _wait_healthy(self, root: Path) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                if self.http.get(f"{self.url}/health", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.close()
+        raise RuntimeError("sublarr serve did not start:\n"
+                           + (root / "server.log").read_text(errors="replace")[-2000:])
 
     def import_episode(self, number: int) -> Path:
         season, episode = number // 25, number % 25 + 1  # 25 episodes a season folder
@@ -194,16 +217,24 @@ class Arrival:
         return path.with_name(path.stem + ".en.srt")
 
     def close(self) -> None:
-        self.server.shutdown()
-        services_of(self.app).shutdown()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.log.close()
 
 
-def _wait_for_files(paths: list[Path], deadline: float) -> bool:
+def _wait_for_files(paths: list[Path], deadline: float, poll: float = 0.01) -> bool:
+    """Poll until every path exists (a burst polls its 1,000 files every ``poll`` seconds,
+    so its wall time is at most that much late)."""
     pending = list(paths)
     while pending and time.monotonic() < deadline:
         pending = [p for p in pending if not p.exists()]
         if pending:
-            time.sleep(0.01)
+            time.sleep(poll)
     return not pending
 
 
@@ -216,7 +247,6 @@ def _sample_wanted(arrival: Arrival, stop: threading.Event, samples: list[float]
 
 
 def arrival_benchmark() -> None:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     provider = ThreadingHTTPServer(("127.0.0.1", 0), FakeSubdl)
     provider.daemon_threads = True
     threading.Thread(target=provider.serve_forever, daemon=True).start()
@@ -239,7 +269,7 @@ def arrival_benchmark() -> None:
                 subtitles = list(posting.map(arrival.import_episode,
                                              range(1000, 1000 + BURST_IMPORTS)))
             posted = time.perf_counter() - started
-            done = _wait_for_files(subtitles, time.monotonic() + BURST_DEADLINE_SECONDS)
+            done = _wait_for_files(subtitles, time.monotonic() + BURST_DEADLINE_SECONDS, 0.25)
             wall = time.perf_counter() - started
             stop.set()
             sampler.join()

@@ -22,6 +22,7 @@ from sublarr.db.engine import Database, database_url_for
 from sublarr.events.system import init_event_system
 from sublarr.events.bridge import ProgressStream
 from sublarr.events.bus import EventBus
+from sublarr.events.socket_queue import RedisMessageQueue
 from sublarr.library.lifecycle import init_library
 from sublarr.metrics import Metrics, method_label
 from sublarr.providers.lifecycle import init_providers
@@ -75,7 +76,8 @@ def create_app(
     app = Flask(__name__, static_folder=None)
     app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, TESTING=testing, JSON_SORT_KEYS=False)
-    socketio = _make_socketio(app, store.current)
+    message_queue = _message_queue(store.current)
+    socketio = _make_socketio(app, store.current, message_queue)
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, MAX_BODY_BYTES)  # outside Socket.IO's too
     metrics = Metrics()
     services = Services(
@@ -89,6 +91,8 @@ def create_app(
         api_key=api_key,
     )
     app.extensions[EXTENSION_KEY] = services
+    if message_queue is not None:
+        services.on_shutdown("socket.io redis queue", message_queue.close)
 
     register_error_handlers(app)
     _install_request_hooks(app, services)
@@ -102,15 +106,23 @@ def create_app(
     return app
 
 
-def _make_socketio(app: Flask, settings: Settings) -> SocketIO:
+def _message_queue(settings: Settings) -> RedisMessageQueue | None:
+    """With SUBLARR_REDIS_URL, Socket.IO messages reach the other processes through Redis
+    (our own client manager: Redis I/O never runs in the emitting thread)."""
+    if not settings.redis_url:
+        return None
+    return RedisMessageQueue(settings.redis_url, settings.redis_channel)
+
+
+def _make_socketio(app: Flask, settings: Settings,
+                   message_queue: RedisMessageQueue | None) -> SocketIO:
     options: dict[str, Any] = {
         "async_mode": "threading",
         "cors_allowed_origins": allowed_origins(settings.socketio_allowed_origins),
         "max_http_buffer_size": MAX_BODY_BYTES,
     }
-    if settings.redis_url:
-        options["message_queue"] = settings.redis_url
-        options["channel"] = settings.redis_channel
+    if message_queue is not None:
+        options["client_manager"] = message_queue
     socketio = SocketIO(app, **options)
     close_unauthenticated_sessions(socketio)
     return socketio

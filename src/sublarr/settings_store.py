@@ -23,7 +23,7 @@ from sublarr.config import (
     url_keys,
 )
 from sublarr.db import settings_repo
-from sublarr.db.engine import Database
+from sublarr.db.engine import Database, writer_turn
 
 
 class SettingsError(ValueError):
@@ -64,7 +64,7 @@ class SettingsStore:
         Raises :class:`SettingsError` for unknown or read-only keys and
         :class:`pydantic.ValidationError` for bad values; nothing is written then.
         """
-        with self._lock:
+        with writer_turn(self._lock):
             current = self._current
             changes = _drop_mask_echoes(changes, current)
             _check_keys(changes)

@@ -156,6 +156,13 @@ def test_openapi_describes_every_route(app, client):
     assert "SubtitleDownloaded" in doc["components"]["schemas"]
 
 
+def test_openapi_documents_the_database_unavailable_answer(client):
+    paths = client.raw.get("/api/v1/openapi.json").json["paths"]
+    assert "503" in paths["/api/v1/config"]["put"]["responses"]
+    assert "503" in paths["/api/v1/webhooks"]["get"]["responses"]
+    assert "503" not in paths["/api/v1/health"]["get"]["responses"]  # never touches the database
+
+
 def test_metrics_counts_events_and_requests(client):
     client.put("/api/v1/config", json={"hook_workers": 3})
     text = client.raw.get("/metrics").get_data(as_text=True)

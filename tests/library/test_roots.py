@@ -147,7 +147,7 @@ class TestRootsFromTheApi:
     def test_library_roots_must_be_absolute_paths(self, client, bad):  # noqa: ANN001
         resp = client.put("/api/v1/config", json={"library_roots": bad})
         assert resp.status_code == 422
-        assert resp.get_json()["error"]["details"][0]["loc"] == ["library_roots"]
+        assert resp.get_json()["error"]["details"][0]["loc"][0] == "library_roots"
 
 
 # -- roots from Sonarr (its /api/v3/rootfolder, after path_mappings) ------------------------

@@ -22,6 +22,7 @@ def subdl_settings(fake: FakeSubdl) -> dict[str, Any]:
 
 def library_settings(media_root: Path) -> dict[str, Any]:
     return {"path_mappings": [{"remote": REMOTE, "local": str(media_root / "tv")}],
+            "library_roots": [str(media_root)],
             "wanted_languages": ["en"], "wanted_scan_interval_minutes": 0,
             "wanted_scan_on_start": False}
 

@@ -30,6 +30,7 @@ def test_sonarr_download_to_subtitle_on_disk_in_the_served_process(tmp_path: Pat
                 "SUBLARR_SONARR_URL": sonarr_server.url, "SUBLARR_SONARR_API_KEY": "sonarr-key",
                 "SUBLARR_PATH_MAPPINGS": json.dumps([{"remote": "/tv",
                                                       "local": str(media_root / "tv")}]),
+                "SUBLARR_LIBRARY_ROOTS": json.dumps([str(media_root)]),
                 "SUBLARR_WANTED_LANGUAGES": '["en"]',
                 "SUBLARR_PROVIDERS_ENABLED": '["subdl"]', "SUBLARR_SUBDL_BASE_URL": subdl.url,
                 "SUBLARR_SUBDL_DOWNLOAD_URL": subdl.url, "SUBLARR_SUBDL_API_KEY": "sd-key",

@@ -5,10 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from sublarr.db.unavailable import (
+    RETRY_AFTER_SECONDS,
+    describe_error,
+    is_database_unavailable,
+)
 from sublarr.events.bus import UnknownEventError
 from sublarr.settings_store import SettingsError
 
@@ -57,6 +62,16 @@ def error_response(status: int, code: str, message: str, details: Any = None):  
     return jsonify(body), status
 
 
+def database_unavailable_response():  # noqa: ANN201
+    """503 + ``Retry-After``: the database is down, restarting or locked by another process."""
+    response, status = error_response(
+        503, "database_unavailable",
+        "the database cannot be reached or is busy right now; try again shortly",
+        {"retry_after_seconds": RETRY_AFTER_SECONDS})
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, status
+
+
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     """Pydantic errors without the offending input (it may hold a secret)."""
     return [
@@ -98,5 +113,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # noqa: ANN202
+        if is_database_unavailable(exc):
+            # not a bug and it ends by itself: one line, not a traceback per request
+            log.warning("%s %s: database unavailable: %s", request.method, request.path,
+                        describe_error(exc))
+            return database_unavailable_response()
         log.exception("unhandled error")
         return error_response(500, "internal_error", "internal error; see the server log")

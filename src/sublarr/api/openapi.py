@@ -68,6 +68,10 @@ def _operation(doc: EndpointDoc | None, endpoint: str, path_params: list[str],
     op["responses"] = {str(doc.status): ok, "4XX": error}
     if doc.public:
         op["security"] = []
+    else:
+        op["responses"]["503"] = {**error, "description": (
+            "The database is unreachable or locked by another process right now; "
+            "retry after the Retry-After header's seconds")}
     return op
 
 

@@ -7,6 +7,8 @@ never block the writer; PostgreSQL is used through psycopg 3.
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -18,6 +20,32 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class WriterTurnTimeout(sqlite3.OperationalError):
+    """Our own writers ahead of this one held the database for a whole busy timeout.
+
+    The condition SQLite reports as "database is locked", seen before reaching
+    SQLite, so every caller handles it like SQLite's own (the API: 503).
+    """
+
+
+@contextmanager
+def writer_turn(lock: threading.Lock,
+                timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> Iterator[None]:
+    """Hold ``lock``, one of our in-process queues of database writers, for the block.
+
+    Waiting is bounded like SQLite's own busy wait: while another process keeps
+    the database locked, each writer gives up after about one busy timeout
+    instead of one per writer queued ahead of it.
+    """
+    if not lock.acquire(timeout=timeout):
+        raise WriterTurnTimeout(f"database is locked: waited {timeout:.0f}s for the writers "
+                                "ahead of this one")
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def database_url_for(data_dir: Path, configured: str = "") -> str:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sublarr.background import background_thread
 from sublarr.config import Settings
 from sublarr.db.base import utcnow
+from sublarr.db.unavailable import describe_error, is_database_unavailable
 from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt
 from sublarr.events.intake import Intake
 from sublarr.events.outbox import Claimed, FanOut, NewEvent, Outbox
@@ -47,6 +48,7 @@ OWNER_CHECK_IDLE_SECONDS = 30.0
 FOLLOW_LIMIT = 16            # rows a worker sends for one webhook before yielding
 # Delivery rows per fan-out transaction (bounds how long other writers wait).
 FANOUT_ROWS = 128
+STEP_RETRY_SECONDS = 1.0     # pause after a failed scheduler step (e.g. database away)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Dispatcher:
             thread.join(max(deadline - time.monotonic(), 0.1))
         leftovers = [c.id for buf in self._buffers.values() for c in buf]
         self._recorder.stop()
+        self._store_deferred_at_stop()
         try:
             self._outbox.release(leftovers)
         except Exception:  # the leases run out by themselves
@@ -209,10 +212,23 @@ class Dispatcher:
                     next_poll = now + self._settings().webhook_poll_seconds
                 self._refill(hinted)
                 self._dispatch()
-            except Exception:
-                log.exception("webhook scheduler step failed; retrying")
-                next_poll = time.monotonic() + 1.0
+            except Exception as exc:
+                if is_database_unavailable(exc):  # it ends by itself: one line, no traceback
+                    log.warning("webhook scheduler: database unavailable (%s); retrying in %.0fs",
+                                describe_error(exc), STEP_RETRY_SECONDS)
+                else:
+                    log.exception("webhook scheduler step failed; retrying")
+                # Pause even while work is waiting (deferred events, hints): retrying at
+                # once would spin on a database that is away.
+                next_poll = time.monotonic() + STEP_RETRY_SECONDS
+                self._pause_until(next_poll)
+                continue
             self._wait(next_poll)
+
+    def _pause_until(self, until: float) -> None:
+        with self._cond:
+            while not self._stopping and time.monotonic() < until:
+                self._cond.wait(until - time.monotonic())
 
     def _release_dead_leases(self) -> None:
         """Make the leases of dead owners claimable again (and look again soon while
@@ -377,6 +393,16 @@ class Dispatcher:
                 self._store_for_known_webhooks(event)
             self._deferred.popleft()
             self.notify({wid for wid, _ in event.targets})
+
+    def _store_deferred_at_stop(self) -> None:
+        """A last try for events emitted while the database was away; what still
+        cannot be stored is named in the log (it is lost with this process)."""
+        try:
+            self._flush_deferred()
+        except Exception as exc:
+            ids = [e.event_id for e in self._deferred]
+            log.error("stopping with %d events that could not be stored (%s); their webhook "
+                      "deliveries are lost: %s", len(ids), exc, ", ".join(ids[:100]))
 
     def _store_for_known_webhooks(self, event: NewEvent) -> None:
         known = self._registry.reload().endpoints

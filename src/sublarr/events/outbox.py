@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sublarr.db.base import batch_stamp, driver_stamp, utcnow
-from sublarr.db.engine import Database
+from sublarr.db.engine import Database, writer_turn
 from sublarr.events import outbox_sql as sql
 from sublarr.owners import new_owner_id
 from sublarr.events.outbox_sql import DELIVERIES as _T
@@ -160,7 +160,7 @@ class Outbox:
             yield session
 
     def _gate_cm(self) -> ContextManager[Any]:
-        return self._sqlite_writer if self._is_sqlite else nullcontext()
+        return writer_turn(self._sqlite_writer) if self._is_sqlite else nullcontext()
 
     # -- producer side ------------------------------------------------------
     def enqueue(self, event_id: str, event_name: str, payload: str,
@@ -276,14 +276,18 @@ class Outbox:
         objects would add a third to the producer's tiny one)."""
         dbapi_error = self._db.engine.dialect.loaded_dbapi.Error
         with self._gate_cm():
-            raw, pooled = self._producer_connection()
+            try:
+                # the pool hands out connect errors raw (no Connection to wrap them)
+                raw, pooled = self._producer_connection()
+            except dbapi_error as exc:
+                raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
             try:
                 cursor = raw.cursor()
                 yield cursor
                 cursor.close()
                 raw.commit()
             except BaseException as exc:
-                raw.rollback()  # never leave our own connection inside a transaction
+                self._roll_back(raw, pooled, dbapi_error)
                 if isinstance(exc, dbapi_error):
                     # the same typed errors (IntegrityError, OperationalError…) as elsewhere
                     raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
@@ -291,6 +295,21 @@ class Outbox:
             finally:
                 if pooled:
                     raw.close()  # back to the pool
+
+    def _roll_back(self, raw: Any, pooled: bool, dbapi_error: type[Exception]) -> None:
+        """Never leave a connection inside a transaction; one that cannot even roll
+        back (the server went away) is thrown away instead."""
+        try:
+            raw.rollback()
+        except dbapi_error:
+            if pooled:
+                raw.invalidate()
+            else:
+                self._own = None
+                try:
+                    raw.close()
+                except dbapi_error:
+                    pass
 
     def _producer_connection(self) -> tuple[Any, bool]:
         """(connection, whether it is pooled).  On SQLite our writers take turns

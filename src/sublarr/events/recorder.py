@@ -21,6 +21,7 @@ from sublarr.background import background_thread
 from sublarr.config import Settings
 from sublarr.db import hook_log, webhook_configs
 from sublarr.db.base import utcnow
+from sublarr.db.unavailable import describe_error, is_database_unavailable
 from sublarr.db.webhook_configs import Disabled
 from sublarr.events.bridge import ProgressStream
 from sublarr.events.bus import EventBus
@@ -119,8 +120,12 @@ class Recorder:
             try:
                 self.store(batch)
                 return
-            except Exception:
-                log.exception("could not store %d webhook results; retrying", len(batch))
+            except Exception as exc:
+                if is_database_unavailable(exc):
+                    log.warning("could not store %d webhook results (database unavailable: "
+                                "%s); retrying", len(batch), describe_error(exc))
+                else:
+                    log.exception("could not store %d webhook results; retrying", len(batch))
                 if self._stop.is_set():
                     return  # leases run out; the deliveries are sent again after a restart
                 time.sleep(STORE_RETRY_SECONDS)

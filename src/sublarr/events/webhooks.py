@@ -25,6 +25,7 @@ from sublarr.config import Settings
 from sublarr.db import hook_log
 from sublarr.db.base import utcnow
 from sublarr.db.engine import Database
+from sublarr.db.unavailable import describe_error, is_database_unavailable
 from sublarr.events.bus import Envelope, build_envelope, new_event_id
 from sublarr.events.catalog import CATALOG
 from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt, encode_envelope
@@ -65,11 +66,15 @@ class OutboxWriter:
                          targets, utcnow())
         try:
             self._store(event)
-        except (SQLAlchemyError, sqlite3.Error):
+        except (SQLAlchemyError, sqlite3.Error) as exc:
             # E.g. PostgreSQL unreachable for a moment, or a full disk.  Keep the
             # event and store it from the dispatcher.
-            log.exception("outbox write failed for %s; storing it in the background",
-                          envelope["id"])
+            if is_database_unavailable(exc):  # one line per emit, not a traceback
+                log.warning("outbox write failed for %s (database unavailable: %s); "
+                            "storing it in the background", envelope["id"], describe_error(exc))
+            else:
+                log.exception("outbox write failed for %s; storing it in the background",
+                              envelope["id"])
             self._dispatcher.defer(event)
             return
         self._dispatcher.events_stored()

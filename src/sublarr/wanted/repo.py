@@ -192,10 +192,10 @@ def claim(session: Session, ids: Sequence[int]) -> list[int]:
     if taken == len(ids):
         return list(ids)
     # Rare: someone else took a few; our update may have marked only the free ones.
-    return [i for i in ids if _searching_since_now(session, i)]
+    return [i for i in ids if _is_searching(session, i)]
 
 
-def _searching_since_now(session: Session, item_id: int) -> bool:
+def _is_searching(session: Session, item_id: int) -> bool:
     return session.scalar(select(WantedItem.status).where(WantedItem.id == item_id)) == "searching"
 
 
