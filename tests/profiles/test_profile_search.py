@@ -105,3 +105,19 @@ def test_the_cutoff_stops_upgrades_once_the_first_language_exists(
     searched = sum(1 for r in subdl.server.requests if r.path == "/api/v1/subtitles")
     assert status["last"]["checked"] == (0 if cutoff else 1)
     assert (searched > searches_before) is (not cutoff)
+
+
+def test_a_webhook_series_tag_chooses_the_profile(client, media_root, subdl):
+    created = client.post("/api/v1/language-profiles", json={
+        "name": "Anime", "languages": [{"code": "ja"}, {"code": "en"}], "tags": ["Anime"]})
+    assert created.status_code == 201
+    remote, _local = episode(media_root, MEDIA_NAME)
+
+    # The Sonarr v4 payload names the series' tags by label ("anime").
+    assert client.post("/api/v1/webhook/sonarr",
+                       json=payloads.sonarr_download(remote)).status_code == 202
+
+    rows = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(wanted_rows(client)),
+                    "two wanted rows")
+    assert {r["language"] for r in rows} == {"ja", "en"}
+    assert {r["profile_id"] for r in rows} == {created.get_json()["id"]}
