@@ -7,6 +7,8 @@ from flask import Flask
 from sublarr.api import hooks, scoring, system, webhooks
 from sublarr.library import api as library_api
 from sublarr.providers import api as providers_api
+from sublarr.providers import picks_api
+from sublarr.profiles import api as profiles_api
 from sublarr.tasks import api as tasks_api
 from sublarr.translation import api as translation_api
 from sublarr.wanted import api as wanted_api
@@ -21,6 +23,8 @@ BLUEPRINTS = (
     library_api.bp,
     wanted_api.bp,
     providers_api.bp,
+    picks_api.bp,
+    profiles_api.bp,
     translation_api.bp,
     whisper_api.bp,
     tasks_api.bp,

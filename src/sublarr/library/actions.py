@@ -12,6 +12,7 @@ from sublarr.library.payloads import (
     RadarrPayload,
     SonarrEpisode,
     SonarrPayload,
+    tag_labels,
 )
 
 Mappings = list[tuple[str, str]]
@@ -94,7 +95,7 @@ def interpret_sonarr(payload: SonarrPayload, mappings: Mappings) -> WebhookActio
             year=series.year if series else None,
             season=episode.seasonNumber if episode else guess.season,
             episode=episode.episodeNumber if episode else guess.episode,
-            embedded_languages=_embedded(file)))
+            embedded_languages=_embedded(file), tags=tag_labels(series.tags if series else None)))
     action.media_path = _first_path(action)
     return action
 
@@ -122,7 +123,7 @@ def interpret_radarr(payload: RadarrPayload, mappings: Mappings) -> WebhookActio
         action.new_files.append(MediaFile(
             path=path, media_type="movie", title=title or quick_guess(path).title,
             source="radarr", year=movie.year if movie else None,
-            embedded_languages=_embedded(file)))
+            embedded_languages=_embedded(file), tags=tag_labels(movie.tags if movie else None)))
     action.media_path = _first_path(action)
     return action
 

@@ -75,6 +75,15 @@ class ArrClient:
             raise ArrError(self.connection.source, "bad_response", "system/status is not an object")
         return status
 
+    def tag_labels(self) -> dict[int, str]:
+        """``/api/v3/tag`` as id → label; empty when the instance does not answer it
+        (tags only choose language profiles, they never fail a listing)."""
+        try:
+            tags = _objects(self.get("/api/v3/tag"))
+        except ArrError:
+            return {}
+        return {t["id"]: str(t.get("label") or "") for t in tags if isinstance(t.get("id"), int)}
+
     def root_folders(self) -> list[str]:
         """The paths of ``/api/v3/rootfolder`` (as this instance sees them)."""
         return [item["path"] for item in _objects(self.get("/api/v3/rootfolder"))
@@ -115,25 +124,28 @@ class SonarrClient(ArrClient):
 
     def media_files(self, mappings: Mappings) -> list[MediaFile]:
         files: list[MediaFile] = []
-        for series in _objects(self.get("/api/v3/series")):
+        all_series = _objects(self.get("/api/v3/series"))
+        labels = self.tag_labels() if any(s.get("tags") for s in all_series) else {}
+        for series in all_series:
             series_id = _int(series.get("id"))
             if series_id is None:
                 continue
-            files.extend(self.series_files(series, mappings))
+            files.extend(self.series_files(series, mappings, labels))
         return files
 
-    def series_files(self, series: dict[str, Any], mappings: Mappings) -> list[MediaFile]:
+    def series_files(self, series: dict[str, Any], mappings: Mappings,
+                     labels: dict[int, str] | None = None) -> list[MediaFile]:
         series_id = series["id"]
         episode_files = _objects(self.get("/api/v3/episodefile", {"seriesId": series_id}))
         if not episode_files:
             return []
         episodes = _objects(self.get("/api/v3/episode", {"seriesId": series_id}))
-        return sonarr_media_files(series, episodes, episode_files, mappings)
+        return sonarr_media_files(series, episodes, episode_files, mappings, labels)
 
 
 def sonarr_media_files(series: dict[str, Any], episodes: Iterable[dict[str, Any]],
                        episode_files: Iterable[dict[str, Any]],
-                       mappings: Mappings) -> list[MediaFile]:
+                       mappings: Mappings, labels: dict[int, str] | None = None) -> list[MediaFile]:
     """Join Sonarr's episodes to their files (one file may hold several episodes)."""
     first_episode: dict[int, dict[str, Any]] = {}
     for episode in episodes:
@@ -145,6 +157,7 @@ def sonarr_media_files(series: dict[str, Any], episodes: Iterable[dict[str, Any]
                 _int(known.get("episodeNumber")) or 0):
             first_episode[file_id] = episode
     title = str(series.get("title") or "")
+    tags = _tags(series, labels)
     files = []
     for file in episode_files:
         path = file.get("path")
@@ -157,7 +170,7 @@ def sonarr_media_files(series: dict[str, Any], episodes: Iterable[dict[str, Any]
             title=title or path, source="sonarr", year=_int(series.get("year")),
             season=season if season is not None else _int(file.get("seasonNumber")),
             episode=_int(episode.get("episodeNumber")),
-            embedded_languages=_subtitle_languages(file)))
+            embedded_languages=_subtitle_languages(file), tags=tags))
     return files
 
 
@@ -165,10 +178,21 @@ class RadarrClient(ArrClient):
     """Movies (with their file) of a Radarr v3+."""
 
     def media_files(self, mappings: Mappings) -> list[MediaFile]:
-        return radarr_media_files(_objects(self.get("/api/v3/movie")), mappings)
+        movies = _objects(self.get("/api/v3/movie"))
+        labels = self.tag_labels() if any(m.get("tags") for m in movies) else {}
+        return radarr_media_files(movies, mappings, labels)
 
 
-def radarr_media_files(movies: Iterable[dict[str, Any]], mappings: Mappings) -> list[MediaFile]:
+def _tags(item: dict[str, Any], labels: dict[int, str] | None) -> frozenset[str]:
+    """Tag labels of a series/movie (the API lists tag ids)."""
+    ids = item.get("tags")
+    if not isinstance(ids, list) or not labels:
+        return frozenset()
+    return frozenset(labels[i] for i in ids if isinstance(i, int) and labels.get(i))
+
+
+def radarr_media_files(movies: Iterable[dict[str, Any]], mappings: Mappings,
+                       labels: dict[int, str] | None = None) -> list[MediaFile]:
     files = []
     for movie in movies:
         file = movie.get("movieFile")
@@ -180,6 +204,7 @@ def radarr_media_files(movies: Iterable[dict[str, Any]], mappings: Mappings) -> 
         files.append(MediaFile(
             path=map_path(path, mappings), media_type="movie",
             title=str(movie.get("title") or path), source="radarr",
-            year=_int(movie.get("year")), embedded_languages=_subtitle_languages(file)))
+            year=_int(movie.get("year")), embedded_languages=_subtitle_languages(file),
+            tags=_tags(movie, labels)))
     return files
 

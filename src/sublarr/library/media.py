@@ -29,6 +29,8 @@ class MediaFile:
     # Languages of subtitle tracks inside the file when the source knows them
     # (Sonarr/Radarr mediaInfo); None means "unknown, probe if you can".
     embedded_languages: frozenset[str] | None = field(default=None, compare=False)
+    # Sonarr/Radarr tag labels of the series/movie (language profiles may map them).
+    tags: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 class MediaSink(Protocol):

@@ -41,6 +41,7 @@ class SonarrSeries(Loose):
     path: Text | None = None
     year: Number | None = None
     type: Short | None = None
+    tags: list[Any] | None = Field(None, max_length=1000)  # labels (v4); ids are ignored
 
 
 class SonarrEpisode(Loose):
@@ -74,6 +75,12 @@ class RadarrMovie(Loose):
     title: Text | None = None
     year: Number | None = None
     folderPath: Text | None = None
+    tags: list[Any] | None = Field(None, max_length=1000)  # labels (v4); ids are ignored
+
+
+def tag_labels(tags: list[Any] | None) -> frozenset[str]:
+    """The tag labels a webhook names (older versions send ids: those say nothing)."""
+    return frozenset(t[:200] for t in tags or () if isinstance(t, str) and t.strip())
 
 
 class RadarrPayload(ArrPayload):

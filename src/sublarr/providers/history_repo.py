@@ -98,3 +98,7 @@ def as_dict(row: SubtitleHistory) -> dict[str, Any]:
         "old_provider": row.old_provider,
         "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
     }
+
+
+def get(session: Session, row_id: int) -> SubtitleHistory | None:
+    return session.get(SubtitleHistory, row_id)

@@ -20,6 +20,7 @@ from sublarr.providers.subdl import SubdlProvider
 from sublarr.providers.resume import RESUME_CHECK_SECONDS, RESUME_TASK, ProviderResume
 from sublarr.providers.upgrades import TASK_NAME as UPGRADE_TASK
 from sublarr.providers.upgrades import UpgradeScheduler, scan_for_upgrades
+from sublarr.profiles.service import PROFILES_COMPONENT
 from sublarr.services import Services
 from sublarr.tasks.lifecycle import TASKS_COMPONENT
 from sublarr.tasks.periodic import PeriodicJob
@@ -62,8 +63,13 @@ def init_providers(app: Flask, services: Services) -> None:
     services.components[SEARCHER_COMPONENT] = searcher
     services.on_shutdown("provider pool", pool.shutdown)
     tasks: TaskRegistry = services.components[TASKS_COMPONENT]
+    def profile_book():  # noqa: ANN202 - registered by the wanted subsystem (after this one)
+        profiles = services.components.get(PROFILES_COMPONENT)
+        return profiles.book() if profiles is not None else None
+
     upgrades = UpgradeScheduler(
-        lambda: scan_for_upgrades(searcher, services.db, settings().upgrade_window_days),
+        lambda: scan_for_upgrades(searcher, services.db, settings().upgrade_window_days,
+                                  book=profile_book()),
         settings, tasks)
     services.components[UPGRADES_COMPONENT] = upgrades
     tasks.register(TaskSpec(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sublarr.db.base import Base, UTCDateTime, utcnow
@@ -40,4 +40,29 @@ class SubtitleHistory(Base):
     subtitle_path: Mapped[str] = mapped_column(Text, nullable=False)
     old_score: Mapped[int | None] = mapped_column(Integer)
     old_provider: Mapped[str | None] = mapped_column(String(50))
+    # SHA-256 of the bytes written: tells our file from one the user put there later.
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class BlacklistEntry(Base):
+    """A subtitle never to download again for one media file.
+    Owner: :mod:`sublarr.providers.blacklist_repo`."""
+
+    __tablename__ = "subtitle_blacklist"
+    __table_args__ = (
+        UniqueConstraint("media_path", "provider", "subtitle_id",
+                         name="uq_subtitle_blacklist_media_subtitle"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    media_path: Mapped[str] = mapped_column(Text, nullable=False)
+    media_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    season: Mapped[int | None] = mapped_column(Integer)
+    episode: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16), nullable=False)
+    provider: Mapped[str] = mapped_column(String(50), nullable=False)
+    subtitle_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    release_name: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

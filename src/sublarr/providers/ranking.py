@@ -9,6 +9,7 @@ from sublarr.db import scoring_repo
 from sublarr.db.engine import Database
 from sublarr.providers.candidate import Candidate, MediaInfo
 from sublarr.providers.scoring import (
+    ADDED_EVEN_WITH_HASH,
     EffectiveWeights,
     WeightsCache,
     compute_score,
@@ -54,6 +55,18 @@ class Ranker:
         effective = self.cache.get()
         return compute_score(candidate, media, effective.for_type(media.media_type),
                              effective.modifier(candidate.provider))
+
+    def breakdown(self, candidate: Candidate, media: MediaInfo) -> dict[str, Any]:
+        """Which weights the candidate earned (points each) and the provider modifier;
+        a hash match replaces the identity weights, so those count 0."""
+        effective = self.cache.get()
+        weights = effective.for_type(media.media_type)
+        keys = matched_keys(candidate, media)
+        counted = ({k for k in keys if k in ADDED_EVEN_WITH_HASH} if candidate.hash_match
+                   else set(keys))
+        return {"weights": [{"key": k, "points": weights.get(k, 0) if k in counted else 0}
+                            for k in keys],
+                "provider_modifier": effective.modifier(candidate.provider)}
 
     def on_config_updated(self, envelope: dict[str, Any]) -> None:
         """Bus listener: drop the cache when a scoring-related setting changed."""

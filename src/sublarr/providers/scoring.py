@@ -63,6 +63,7 @@ def matched_keys(candidate: Candidate, media: MediaInfo) -> list[str]:
 
 
 _ADDED_EVEN_WITH_HASH = frozenset({"hash", "hearing_impaired", "format_bonus"})
+ADDED_EVEN_WITH_HASH = _ADDED_EVEN_WITH_HASH  # weights a hash match does not replace
 _RELEASE_KEYS = ("release_group", "source", "audio_codec", "resolution")
 
 

@@ -7,6 +7,7 @@ pipeline calls (see :mod:`sublarr.wanted.search`).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -16,8 +17,8 @@ from typing import Any, Callable
 from sublarr.db.base import utcnow
 from sublarr.db.engine import Database
 from sublarr.events.bus import EventBus
-from sublarr.providers import history_repo
-from sublarr.providers.candidate import MediaInfo, ProviderQuery
+from sublarr.providers import blacklist_repo, history_repo
+from sublarr.providers.candidate import Candidate, MediaInfo, ProviderQuery
 from sublarr.providers.errors import ProviderError, SubtitleFileError
 from sublarr.providers.media_hash import movie_hash
 from sublarr.providers.pool import PoolResult, ProviderPool
@@ -115,8 +116,22 @@ class ProviderSearcher:
 
     def _eligible(self, ranked: list[ScoredCandidate], request: SearchRequest) -> list[ScoredCandidate]:
         minimum = self._settings().provider_min_score
+        banned = self.banned_for(request.media_path)
         return [s for s in ranked if s.candidate.language == request.language
-                and s.candidate.forced == request.forced and s.score >= minimum]
+                and s.candidate.forced == request.forced and s.score >= minimum
+                and (s.candidate.provider, s.candidate.subtitle_id) not in banned]
+
+    def min_score(self) -> int:
+        return self._settings().provider_min_score
+
+    def confine(self, path: str) -> Path:
+        """The real path inside the library roots, or OutsideLibraryRoots."""
+        return self._confine(path)
+
+    def banned_for(self, media_path: str) -> set[tuple[str, str]]:
+        """Blacklisted (provider, subtitle id) pairs of this media file."""
+        with self._db.session() as session:
+            return blacklist_repo.banned_for(session, media_path)
 
     def _worth_saving(self, score: int, current: CurrentSubtitle | None) -> bool:
         """True without a subtitle; else only a clear upgrade inside the upgrade window."""
@@ -134,10 +149,7 @@ class ProviderSearcher:
                        current: CurrentSubtitle | None, errors: list[str]) -> SearchResult | None:
         candidate = scored.candidate
         try:
-            data = self.pool.download(candidate)
-            subtitle = subtitle_from_download(
-                data, self.pool.providers[candidate.provider].file_name_of(candidate),
-                self._settings().provider_max_download_bytes, request.episode)
+            subtitle = self.fetch(candidate, request)
         except ProviderError as exc:
             errors.append(exc.message)
             return None
@@ -160,13 +172,34 @@ class ProviderSearcher:
         return SearchResult("found", subtitle_path=str(path), provider=candidate.provider,
                             score=score)
 
+    def fetch(self, candidate: Candidate, request: SearchRequest) -> SubtitleFile:
+        """Download and unpack one candidate (raises ProviderError / SubtitleFileError)."""
+        data = self.pool.download(candidate)
+        return subtitle_from_download(
+            data, self.pool.providers[candidate.provider].file_name_of(candidate),
+            self._settings().provider_max_download_bytes, request.episode)
+
+    def save_fetched(self, scored: ScoredCandidate, subtitle: SubtitleFile, media: MediaInfo,
+                     request: SearchRequest) -> SearchResult:
+        """Save a downloaded candidate whatever is there now (a manual pick): same path,
+        history and events as an automatic download.  Raises OSError / OutsideLibraryRoots."""
+        score = self.ranker.score(dataclasses.replace(scored.candidate, format=subtitle.format),
+                                  media)
+        current = self._current(request)
+        if current is not None and current.score is None:
+            current = None  # the user's own file: written beside, never deleted by a pick
+        path = self._save(scored, score, subtitle, request, current)
+        return SearchResult("found", subtitle_path=str(path),
+                            provider=scored.candidate.provider, score=score)
+
     def _save(self, scored: ScoredCandidate, score: int, subtitle: SubtitleFile,
               request: SearchRequest, current: CurrentSubtitle | None) -> Path:
         candidate = scored.candidate
         path = subtitle_path_for(request.media_path, request.language, subtitle.format,
                                  hearing_impaired=request.hearing_impaired, forced=request.forced)
         media = self._confine(request.media_path)
-        write_atomically(self._confine(str(path)), subtitle.encoded(), mode_like(media))
+        content = subtitle.encoded()
+        write_atomically(self._confine(str(path)), content, mode_like(media))
         if current is not None and current.path != path:
             current.path.unlink(missing_ok=True)  # the upgrade changed the format (srt → ass)
         with self._db.session() as session:
@@ -180,7 +213,8 @@ class ProviderSearcher:
                 subtitle_id=candidate.subtitle_id, release_name=candidate.release_name,
                 score=score, format=subtitle.format, subtitle_path=str(path),
                 old_score=current.score if current else None,
-                old_provider=current.provider if current else None)
+                old_provider=current.provider if current else None,
+                content_sha256=hashlib.sha256(content).hexdigest())
         payload = {"media_type": request.media_type, "title": request.title,
                    "season": request.season, "episode": request.episode,
                    "language": request.language, "provider": candidate.provider, "score": score,

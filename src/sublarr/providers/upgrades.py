@@ -17,9 +17,12 @@ from typing import Any, Callable
 from sublarr.db.base import utcnow
 from sublarr.db.engine import Database
 from sublarr.providers import history_repo
+from sublarr.library.media import MediaFile
+from sublarr.profiles.book import ProfileBook
 from sublarr.providers.models import SubtitleHistory
 from sublarr.providers.searcher import ProviderSearcher
 from sublarr.tasks.registry import TaskRegistry
+from sublarr.wanted.scanner import PresenceChecker
 from sublarr.wanted.search import SearchRequest
 
 log = logging.getLogger(__name__)
@@ -41,15 +44,30 @@ def request_from_history(row: SubtitleHistory) -> SearchRequest:
         hearing_impaired=row.hearing_impaired)
 
 
+def upgrade_allowed(row: SubtitleHistory, book: ProfileBook) -> bool:
+    """The media's language profile still wants this language, and its cutoff (a subtitle in
+    the first language) is not reached."""
+    profile = book.for_media(row.media_type, row.title)
+    if row.language not in profile.codes:
+        return False
+    if not profile.cutoff:
+        return True
+    media = MediaFile(row.media_path, row.media_type, row.title, "standalone")  # type: ignore[arg-type]
+    return profile.languages[0].code not in PresenceChecker(None).satisfied(media, profile)
+
+
 def scan_for_upgrades(searcher: ProviderSearcher, db: Database, window_days: int,
-                      limit: int = SCAN_LIMIT) -> UpgradeSummary:
-    """Re-search each subtitle saved inside the window whose media and file still exist."""
+                      limit: int = SCAN_LIMIT, book: ProfileBook | None = None) -> UpgradeSummary:
+    """Re-search each subtitle saved inside the window whose media and file still exist
+    (and, with ``book``, whose language profile still allows an upgrade)."""
     since = utcnow() - timedelta(days=window_days)
     with db.session() as session:
         rows = history_repo.recent_subtitles(session, since, limit)
     checked = upgraded = 0
     for row in rows:
         if not (Path(row.media_path).is_file() and Path(row.subtitle_path).is_file()):
+            continue
+        if book is not None and not upgrade_allowed(row, book):
             continue
         checked += 1
         result = searcher.search_and_save(request_from_history(row))

@@ -54,6 +54,8 @@ class WantedItemOut(BaseModel):
     last_searched_at: str | None
     last_error: str | None
     subtitle_path: str | None
+    profile_id: int | None = Field(
+        None, description="The language profile the row was added for (null: the default)")
     added_at: str
     updated_at: str
 

@@ -13,6 +13,7 @@ from sublarr.db.engine import Database
 from sublarr.events.bridge import ProgressStream
 from sublarr.events.bus import EventBus
 from sublarr.library.media import release_name
+from sublarr.profiles.book import ProfileBook
 from sublarr.wanted import repo
 from sublarr.db.base import utcnow
 from sublarr.wanted.models import WantedItem
@@ -47,12 +48,19 @@ class BatchTally:
         setattr(self, status, getattr(self, status) + 1)
 
 
-def request_for(item: WantedItem) -> SearchRequest:
-    """What the providers layer needs to know about one wanted row."""
+def request_for(item: WantedItem, book: ProfileBook | None = None) -> SearchRequest:
+    """What the providers layer needs to know about one wanted row; the row's language
+    profile (``book``) says whether hearing-impaired or forced subtitles are wanted."""
+    pref = None
+    if book is not None:
+        profile = book.for_media(item.media_type, item.title, stored_id=item.profile_id)
+        pref = profile.pref(item.language)
     return SearchRequest(
         media_path=item.media_path, media_type=item.media_type,  # type: ignore[arg-type]
         title=item.title, language=item.language, item_id=item.id, year=item.year,
-        season=item.season, episode=item.episode, release_name=release_name(item.media_path))
+        season=item.season, episode=item.episode, release_name=release_name(item.media_path),
+        hearing_impaired=bool(pref and pref.hearing_impaired),
+        forced=bool(pref and pref.forced))
 
 
 class BatchSearch:
@@ -62,6 +70,7 @@ class BatchSearch:
                  settings: Callable[[], Settings]) -> None:
         self._db = db
         self._settings = settings
+        self.profiles: Callable[[], ProfileBook | None] = lambda: None  # set by the lifecycle
         self._bus = bus
         self._progress = progress
         self._lock = threading.Lock()
@@ -122,7 +131,7 @@ class BatchSearch:
     def _search_one(self, batch_id: str, item_id: int, searcher: SubtitleSearcher) -> str:
         with self._db.session() as session:
             item = repo.mark_searching(session, item_id)
-            request = request_for(item) if item is not None else None
+            request = request_for(item, self.profiles()) if item is not None else None
             added_at = item.added_at if item is not None else utcnow()
         if request is None:  # removed by a scan since the batch started
             self._bus.emit("wanted_item_processed", {

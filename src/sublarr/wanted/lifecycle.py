@@ -9,6 +9,7 @@ from flask import Flask
 from sublarr.library.api import SOURCES_COMPONENT
 from sublarr.library.intake import SINK_COMPONENT
 from sublarr.library.sources import arr_connections
+from sublarr.profiles.service import PROFILES_COMPONENT, ProfileService
 from sublarr.services import Services
 from sublarr.tasks.lifecycle import TASKS_COMPONENT
 from sublarr.tasks.registry import TaskRegistry, TaskSpec
@@ -41,12 +42,21 @@ def init_wanted(app: Flask, services: Services) -> None:
     queue = SearchQueue(services.db, services.bus, settings,
                         searcher=lambda: services.components.get(SEARCHER_COMPONENT),
                         providers_ready_in=lambda: _providers_ready_in(services), tasks=tasks)
+    holder: dict[str, ScanRunner] = {}
+    profiles = ProfileService(services.db, services.settings, services.bus,
+                              on_change=lambda: holder["runner"].request_rescan())
+    profiles.sync_default()
+    services.components[PROFILES_COMPONENT] = profiles
+    services.bus.subscribe(profiles.on_config_updated, names=["config_updated"])
+    queue.profiles = profiles.book
     scanner = WantedScanner(services.db, settings, services.components[SOURCES_COMPONENT],
-                            EmbeddedProbe())
-    runner = ScanRunner(scanner, services.bus, settings, tasks,
-                        after_scan=lambda report: queue.notify() if report.added else None)
+                            EmbeddedProbe(), profiles.book)
+    runner = holder["runner"] = ScanRunner(
+        scanner, services.bus, settings, tasks,
+        after_scan=lambda report: queue.notify() if report.added else None)
     services.components[SINK_COMPONENT] = WantedPipeline(runner, queue)
     batch = BatchSearch(services.db, services.bus, services.progress, settings)
+    batch.profiles = profiles.book
     services.components[BATCH_COMPONENT] = batch
     _register_tasks(tasks, runner, queue, settings)
 

@@ -41,5 +41,7 @@ class WantedItem(Base):
     # When the search queue searches this row next (None: never again, e.g. found/dropped).
     next_search_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_result: Mapped[str | None] = mapped_column(String(16))  # found | not_found | failed | dropped
+    # The language profile the row was added for (see sublarr.profiles); None: the default.
+    profile_id: Mapped[int | None] = mapped_column(Integer)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

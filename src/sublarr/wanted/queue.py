@@ -31,6 +31,7 @@ from sublarr.wanted import repo
 from sublarr.wanted.batch import request_for, safe_search
 from sublarr.wanted.schedule import next_search_at
 from sublarr.wanted.search import SubtitleSearcher
+from sublarr.profiles.book import ProfileBook
 
 from sublarr.tasks.registry import TaskRegistry, TaskRun
 
@@ -78,6 +79,7 @@ class SearchQueue:
         self._searcher = searcher
         self._ready_in = providers_ready_in
         self._tasks = tasks
+        self.profiles: Callable[[], ProfileBook | None] = lambda: None  # set by the lifecycle
         self._workers = settings().wanted_search_workers
         self._executor = ThreadPoolExecutor(max_workers=self._workers,
                                             thread_name_prefix="wanted-search",
@@ -211,7 +213,7 @@ class SearchQueue:
             item = repo.get(session, item_id)
             if item is None or item.status != "searching":
                 return None  # removed by a scan, or finished by a batch search meanwhile
-            request, added_at = request_for(item), item.added_at
+            request, added_at = request_for(item, self.profiles()), item.added_at
         if not os.path.isfile(request.media_path):
             return self._drop(item_id, request.title, request.language,
                               f"media file not found: {request.media_path} (deleted, moved, "

@@ -25,6 +25,9 @@ class RowKey:
     language: str
     source: str
     added_before: bool  # added before the moment the caller asked about
+    media_type: str = "episode"
+    title: str = ""
+    profile_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,10 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 def row_keys(session: Session, moment: datetime) -> list[RowKey]:
     older = case((WantedItem.added_at < moment, True), else_=False)
     rows = session.execute(select(WantedItem.id, WantedItem.media_path, WantedItem.language,
-                                  WantedItem.source, older))
-    return [RowKey(id_, path, lang, source, bool(old)) for id_, path, lang, source, old in rows]
+                                  WantedItem.source, older, WantedItem.media_type,
+                                  WantedItem.title, WantedItem.profile_id))
+    return [RowKey(id_, path, lang, source, bool(old), kind, title, profile)
+            for id_, path, lang, source, old, kind, title, profile in rows]
 
 
 def keys_for_paths(session: Session, paths: Sequence[str]) -> set[tuple[str, str]]:
@@ -58,11 +63,14 @@ def keys_for_paths(session: Session, paths: Sequence[str]) -> set[tuple[str, str
 
 
 def insert_wanted(session: Session, wants: Sequence[tuple[MediaFile, str]],
-                  due_at: datetime | None = None) -> int:
+                  due_at: datetime | None = None,
+                  profile_ids: dict[str, int] | None = None) -> int:
     """Insert one ``wanted`` row per (file, language); the caller removed duplicates.
 
-    ``due_at`` is when the search queue searches the rows first (default: now).
+    ``due_at`` is when the search queue searches the rows first (default: now);
+    ``profile_ids`` the language profile of each file (by path).
     """
+    profiles = profile_ids or {}
     now = utcnow()
     due = now if due_at is None else due_at
     values = [{
@@ -70,10 +78,22 @@ def insert_wanted(session: Session, wants: Sequence[tuple[MediaFile, str]],
         "title": media.title[:2000], "year": media.year, "season": media.season,
         "episode": media.episode, "language": language, "status": "wanted", "search_count": 0,
         "added_at": now, "updated_at": now, "next_search_at": due,
+        "profile_id": profiles.get(media.path),
     } for media, language in wants]
     for chunk in _chunks(values):  # Core executemany: no ORM bookkeeping per row
         session.execute(insert(WantedItem.__table__), list(chunk))
     return len(values)
+
+
+def set_profiles(session: Session, profile_of: dict[int, int]) -> None:
+    """Rows (by id) whose file follows another profile now."""
+    by_profile: dict[int, list[int]] = {}
+    for row_id, profile_id in profile_of.items():
+        by_profile.setdefault(profile_id, []).append(row_id)
+    for profile_id, ids in by_profile.items():
+        for chunk in _chunks(sorted(ids)):
+            session.execute(update(WantedItem).where(WantedItem.id.in_(chunk))
+                            .values(profile_id=profile_id))
 
 
 def delete_ids(session: Session, ids: Sequence[int]) -> int:
@@ -245,5 +265,25 @@ def to_dict(item: WantedItem) -> dict[str, Any]:
         "last_result": item.last_result,
         "last_searched_at": item.last_searched_at.isoformat() if item.last_searched_at else None,
         "last_error": item.last_error, "subtitle_path": item.subtitle_path,
+        "profile_id": item.profile_id,
         "added_at": item.added_at.isoformat(), "updated_at": item.updated_at.isoformat(),
     }
+
+
+def find(session: Session, media_path: str, language: str) -> WantedItem | None:
+    return session.scalars(select(WantedItem).where(WantedItem.media_path == media_path,
+                                                    WantedItem.language == language)).first()
+
+
+def requeue(session: Session, media: MediaFile, language: str, now: datetime) -> int:
+    """The file × language is wanted again and due now (its subtitle was blacklisted);
+    returns the row id (a new row when the scanner had already removed it)."""
+    item = find(session, media.path, language)
+    if item is None:
+        insert_wanted(session, [(media, language)], now)
+        item = find(session, media.path, language)
+        assert item is not None
+        return item.id
+    item.status, item.next_search_at, item.subtitle_path = "wanted", now, None
+    item.last_error, item.updated_at = None, now
+    return item.id

@@ -20,9 +20,15 @@ from sublarr.db.base import utcnow
 from sublarr.db.engine import Database
 from sublarr.library.media import MediaFile
 from sublarr.library.sources import LibrarySources, Listings, SourceListing
+from sublarr.profiles.book import Profile, ProfileBook, fixed_book
 from sublarr.wanted import repo
 from sublarr.wanted.schedule import first_search_at
-from sublarr.wanted.subtitles import EmbeddedProbe, external_languages, index_external
+from sublarr.wanted.subtitles import (
+    EmbeddedProbe,
+    external_languages,
+    forced_languages,
+    index_external,
+)
 
 if TYPE_CHECKING:  # the settings model is only needed for annotations
     from sublarr.config import Settings
@@ -76,16 +82,37 @@ class PresenceChecker:
             found |= self._probe.languages(media.path)
         return found
 
+    def present_forced(self, media: MediaFile) -> set[str]:
+        """Languages with a forced subtitle file beside the media."""
+        directory, name = os.path.split(media.path)
+        return forced_languages(name, self._index(directory))
 
-def missing_pairs(files: Iterable[MediaFile], languages: list[str],
-                  checker: PresenceChecker) -> dict[tuple[str, str], MediaFile]:
-    """(path, language) → file for every wanted language a file lacks."""
+    def satisfied(self, media: MediaFile, profile: Profile) -> set[str]:
+        """The profile's languages this file has (forced ones need a forced file)."""
+        have = self.present(media, [p.code for p in profile.languages if not p.forced])
+        forced = self.present_forced(media) if any(p.forced for p in profile.languages) else set()
+        return {p.code for p in profile.languages
+                if (p.code in forced if p.forced else p.code in have)}
+
+
+def wanted_codes(profile: Profile, have: set[str]) -> list[str]:
+    """The profile's languages still missing; none once the cutoff language is there."""
+    if profile.cutoff and profile.languages and profile.languages[0].code in have:
+        return []
+    return [code for code in profile.codes if code not in have]
+
+
+def missing_pairs(files: Iterable[MediaFile], book: ProfileBook, checker: PresenceChecker,
+                  profile_ids: dict[str, int] | None = None) -> dict[tuple[str, str], MediaFile]:
+    """(path, language) → file for every language a file's profile wants and it lacks;
+    ``profile_ids`` receives the profile each file follows."""
     wants: dict[tuple[str, str], MediaFile] = {}
     for media in files:
-        have = checker.present(media, languages)
-        for language in languages:
-            if language not in have:
-                wants[(media.path, language)] = media
+        profile = book.for_media(media.media_type, media.title, media.tags)
+        if profile_ids is not None:
+            profile_ids[media.path] = profile.id
+        for language in wanted_codes(profile, checker.satisfied(media, profile)):
+            wants[(media.path, language)] = media
     return wants
 
 
@@ -102,8 +129,10 @@ class WantedScanner:
     """Runs scans (one at a time) and adds rows for files that just arrived."""
 
     def __init__(self, db: Database, settings: Callable[[], Settings],
-                 sources: LibrarySources, probe: EmbeddedProbe) -> None:
+                 sources: LibrarySources, probe: EmbeddedProbe,
+                 profiles: Callable[[], ProfileBook] | None = None) -> None:
         self._db = db
+        self._profiles = profiles or (lambda: fixed_book(settings().wanted_languages))
         self._settings = settings
         self._sources = sources
         self._probe = probe
@@ -118,26 +147,30 @@ class WantedScanner:
     def scan(self) -> ScanReport:
         started = time.perf_counter()
         began_at = utcnow()
-        settings = self._settings()
         listings: Listings = {}
         sources = self._sources.list_all(listings)
+        book = self._profiles()
         files = unique_files(sources)
-        wants = missing_pairs(files.values(), settings.wanted_languages, self._checker(listings))
+        profile_ids: dict[str, int] = {}
+        wants = missing_pairs(files.values(), book, self._checker(listings), profile_ids)
         complete = {s.source for s in sources if s.complete}
         # Disk checks for uncovered rows happen outside the write lock (they may probe).
         with self._db.session() as session:
             orphan_ids = self._recheck_orphans(repo.row_keys(session, began_at), files,
-                                               complete, settings)
+                                               complete, book)
         with self._write_lock, self._db.session() as session:
             existing = repo.row_keys(session, began_at)
             stale = [key.id for key in existing
                      if (key.media_path, key.language) not in wants
-                     and _may_remove(key, files, complete, settings.wanted_languages)]
+                     and _may_remove(key, files, complete, book)]
             stale += orphan_ids
             have = {(key.media_path, key.language) for key in existing}
             new = [(media, lang) for (path, lang), media in wants.items() if (path, lang) not in have]
             removed = repo.delete_ids(session, sorted(set(stale)))
-            added = repo.insert_wanted(session, new, self._first_search_at())
+            repo.set_profiles(session, {k.id: profile_ids[k.media_path] for k in existing
+                                        if k.media_path in profile_ids
+                                        and k.profile_id != profile_ids[k.media_path]})
+            added = repo.insert_wanted(session, new, self._first_search_at(), profile_ids)
         report = ScanReport(
             scanned=len(files), added=added, removed=removed,
             duration_ms=int((time.perf_counter() - started) * 1000),
@@ -146,17 +179,18 @@ class WantedScanner:
         return report
 
     def _recheck_orphans(self, existing: list[repo.RowKey], files: dict[str, MediaFile],
-                         complete: set[str], settings: Settings) -> list[int]:
+                         complete: set[str], book: ProfileBook) -> list[int]:
         """Rows no listing covers (source down, webhook-only): drop those now subtitled."""
         orphans = [k for k in existing if k.media_path not in files and k.source not in complete
-                   and k.language in settings.wanted_languages]
+                   and k.language in _profile_of(k, book).codes]
         checker = self._checker()
         stale = []
         for key in orphans:
             if not os.path.exists(key.media_path):
                 continue  # maybe unmounted: keep the row
-            media = MediaFile(key.media_path, "episode", "", "standalone")
-            if key.language in checker.present(media, [key.language]):
+            media = MediaFile(key.media_path, key.media_type, key.title, "standalone")  # type: ignore[arg-type]
+            if key.language not in wanted_codes(_profile_of(key, book),
+                                                checker.satisfied(media, _profile_of(key, book))):
                 stale.append(key.id)
         return stale
 
@@ -169,8 +203,8 @@ class WantedScanner:
         arrived again (re-import, upgrade) become due again.  Returns rows added or re-armed."""
         if not files:
             return 0
-        settings = self._settings()
-        wants = missing_pairs(files, settings.wanted_languages, self._checker())
+        profile_ids: dict[str, int] = {}
+        wants = missing_pairs(files, self._profiles(), self._checker(), profile_ids)
         due = self._first_search_at()
         with self._write_lock, self._db.session() as session:
             have = repo.keys_for_paths(session, sorted({m.path for m in files}))
@@ -178,7 +212,7 @@ class WantedScanner:
                    for lang in [key[1]]]
             again = sorted({path for (path, lang) in wants if (path, lang) in have})
             rearmed = repo.rearm_paths(session, again, due) if again else 0
-            return repo.insert_wanted(session, new, due) + rearmed
+            return repo.insert_wanted(session, new, due, profile_ids) + rearmed
 
     def forget_paths(self, paths: list[str]) -> int:
         """Drop rows of deleted files (EpisodeFileDelete/MovieFileDelete)."""
@@ -191,9 +225,13 @@ class WantedScanner:
             return repo.delete_under(session, folder)
 
 
+def _profile_of(key: repo.RowKey, book: ProfileBook) -> Profile:
+    return book.for_media(key.media_type, key.title, stored_id=key.profile_id)
+
+
 def _may_remove(key: repo.RowKey, files: dict[str, MediaFile], complete: set[str],
-                languages: list[str]) -> bool:
-    if key.language not in languages:
+                book: ProfileBook) -> bool:
+    if key.language not in _profile_of(key, book).codes:
         return True  # the user stopped wanting this language
     if key.media_path in files:
         return True  # listed, and the language is present now

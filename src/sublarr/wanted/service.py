@@ -42,6 +42,7 @@ class ScanRunner:
         self.next_run_at: datetime | None = None
         self._lock = threading.Lock()
         self._running = False
+        self._again = False  # request_rescan during a scan: scan again after it
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
@@ -62,6 +63,16 @@ class ScanRunner:
                                             daemon=True)
             self._worker.start()
             return True
+
+    def request_rescan(self) -> None:
+        """Scan now; when a scan is running, once more after it (it read the old state)."""
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+        if not self.request_scan():  # a scan started in between: follow it with ours
+            with self._lock:
+                self._again = True
 
     def scan_now(self) -> ScanReport:
         """Scan in the calling thread (CLI, tests); emits ``wanted_scan_complete``."""
@@ -100,6 +111,10 @@ class ScanRunner:
             self._wake.set()  # let the scheduler pick its next delay from this outcome
         if report is not None:  # announced once a new scan may start (a listener may ask)
             self._announce(report)
+        with self._lock:
+            again, self._again = self._again, False
+        if again:
+            self.request_scan()
 
     def start_schedule(self) -> None:
         self._scheduler = threading.Thread(target=self._schedule_loop, name="wanted-schedule",

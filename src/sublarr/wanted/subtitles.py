@@ -64,6 +64,12 @@ def external_languages(media_name: str, index: dict[str, list[ExternalSubtitle]]
     return {sub.language for sub in index.get(stem, ()) if not sub.forced}
 
 
+def forced_languages(media_name: str, index: dict[str, list[ExternalSubtitle]]) -> set[str]:
+    """Languages with a forced subtitle next to ``media_name``."""
+    stem, _ext = _split_ext(media_name)
+    return {sub.language for sub in index.get(stem, ()) if sub.forced}
+
+
 class EmbeddedProbe:
     """Subtitle track languages inside a file via ffprobe; cached by (size, mtime).
 

@@ -10,6 +10,7 @@ import * as hooks from "./pages/hooks.js";
 import * as lists from "./pages/lists.js";
 import * as log from "./pages/log.js";
 import * as login from "./pages/login.js";
+import * as profiles from "./pages/profiles.js";
 import * as scoring from "./pages/scoring.js";
 import * as tasks from "./pages/tasks.js";
 
@@ -20,11 +21,13 @@ const ROUTES = [
   { path: "activity", label: "Activity", icon: "◉", page: activity },
   { path: "wanted", label: "Wanted", icon: "☰", page: lists.wanted },
   { path: "history", label: "History", icon: "↺", page: lists.history },
+  { path: "blacklist", label: "Blacklist", icon: "⊘", page: lists.blacklist },
   { path: "log", label: "Delivery log", icon: "⇄", page: log },
   { path: "system/tasks", label: "Tasks", icon: "⏱", page: tasks },
   { section: "Settings" },
   { path: "settings/events", label: "Events & Hooks", icon: "⚡", page: hooks },
   { path: "settings/scoring", label: "Scoring", icon: "★", page: scoring },
+  { path: "settings/profiles", label: "Language profiles", icon: "⚑", page: profiles },
   { path: "settings/general", label: "General", icon: "⚙", page: general },
 ];
 const DEFAULT_ROUTE = "activity";

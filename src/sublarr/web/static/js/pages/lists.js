@@ -1,8 +1,9 @@
 // Wanted and History: searchable, filterable, paged lists over whatever the subsystem reports.
 
 import { listOf, totalOf } from "../api.js";
-import { badge, debounce, formatTime, h, replace } from "../dom.js";
+import { badge, confirmDialog, debounce, formatTime, h, replace } from "../dom.js";
 import { pageHeader, pager, unavailable } from "./page.js";
+import { openPickDialog } from "./pick.js";
 
 const LIMIT = 25;
 
@@ -35,6 +36,9 @@ const COMMON = {
     STATUS_TONES[r.status] || "neutral") },
   provider: { label: "Provider", keys: ["provider"], cell: (r) => r.provider || "—" },
   score: { label: "Score", keys: ["score"], cell: (r) => r.score ?? "—" },
+  subtitle: { label: "Subtitle", keys: ["subtitle_id"], cell: (r) => h("div", {},
+    h("div", { class: "cell-title" }, r.release_name || r.subtitle_id),
+    h("div", { class: "cell-sub mono" }, r.subtitle_id)) },
   action: { label: "Action", keys: ["action"], cell: (r) => badge(r.action, STATUS_TONES[r.action] || "neutral") },
   attempts: { label: "Attempts", keys: ["attempts"], cell: (r) => String(r.attempts ?? 0) },
   next: { label: "Next search", keys: ["next_search_at"],
@@ -70,10 +74,37 @@ export const wanted = {
     liveEvents: ["wanted_scan_complete", "wanted_item_processed", "batch_complete"],
     actions: [{ label: "Scan now", path: "/wanted/scan", done: "Scan started." },
       { label: "Search all", path: "/wanted/search", done: "Search started; progress shows in Activity." }],
-    rowAction: { label: "Search", path: "/wanted/search", body: (row) => ({ ids: [row.id] }),
-      done: (row) => `Searching ${row.title || row.id}…` },
+    rowActions: [
+      { label: "Search", name: "search", run: async (row, api) => {
+        await api.post("/wanted/search", { ids: [row.id] });
+        return `Searching ${titleOf(row)}…`;
+      } },
+      { label: "Pick…", name: "pick", run: (row, api) => pickFor(api, row, `/wanted/${row.id}`) },
+    ],
   }),
 };
+
+async function pickFor(api, row, base) {
+  const picked = await openPickDialog(api, { candidates: `${base}/candidates`, pick: `${base}/pick`,
+    title: `${titleOf(row)} (${row.language})` });
+  return picked ? `Saved ${picked.provider} subtitle (score ${picked.score}) as ${picked.subtitle_path}` : null;
+}
+
+const BLACKLIST_OUTCOMES = {
+  removed: "its file was removed and the file is searched again",
+  missing: "the file is searched again",
+  kept_replaced: "the subtitle file on disk was replaced by hand, so it was kept",
+  kept_outside_roots: "its file lies outside the library roots, so it was kept",
+};
+
+async function blacklistRow(row, api) {
+  const sure = await confirmDialog("Blacklist this subtitle?",
+    `${row.provider} ${row.subtitle_id} will never be downloaded again for ${titleOf(row)}.`,
+    "Blacklist");
+  if (!sure) return null;
+  const done = await api.post(`/history/${row.id}/blacklist`);
+  return `Blacklisted: ${BLACKLIST_OUTCOMES[done.file] || done.file}.`;
+}
 
 export const history = {
   mount: (main, ctx) => listPage(main, ctx, {
@@ -90,6 +121,10 @@ export const history = {
     LANGUAGE],
     liveEvents: ["subtitle_downloaded", "upgrade_complete"],
     actions: [],
+    rowActions: [
+      { label: "Pick…", name: "pick", run: (row, api) => pickFor(api, row, `/history/${row.id}`) },
+      { label: "Blacklist", name: "blacklist", tone: "danger-ghost", run: blacklistRow },
+    ],
   }),
 };
 
@@ -121,9 +156,10 @@ function listPage(main, ctx, spec) {
     h("option", { value: "" }, f.label), f.options.map(([v, l]) => h("option", { value: v }, l)));
     return select;
   });
-  const runAction = async (path, payload, done) => {
+  const report = async (work) => {
     try {
-      await ctx.api.post(path, payload);
+      const done = await work();
+      if (done === null) return;
       note.className = "note-ok";
       note.textContent = done;
     } catch (err) {
@@ -131,6 +167,15 @@ function listPage(main, ctx, spec) {
       note.textContent = err.message;
     }
   };
+  const runAction = (path, payload, done) => report(async () => {
+    await ctx.api.post(path, payload);
+    return done;
+  });
+  const runRow = (action, row) => report(async () => {
+    const done = await action.run(row, ctx.api);
+    if (done !== null) load();
+    return done;
+  });
   const actionButtons = spec.actions.map((a) => h("button", { class: "btn",
     onclick: () => runAction(a.path, {}, a.done) }, a.label));
   const filterBar = h("form", { class: "filters", onsubmit: (e) => e.preventDefault() },
@@ -164,13 +209,14 @@ function listPage(main, ctx, spec) {
     } else {
       const columns = spec.columns.map((c) => COMMON[c])
         .filter((col) => rows.some((r) => col.keys.some((k) => r[k] !== undefined)));
-      const act = spec.rowAction;
+      const acts = spec.rowActions || [];
       replace(body, h("table", { class: "table list-table" },
-        h("thead", {}, h("tr", {}, columns.map((c) => h("th", {}, c.label)), act ? h("th", {}) : null)),
+        h("thead", {}, h("tr", {}, columns.map((c) => h("th", {}, c.label)), acts.length ? h("th", {}) : null)),
         h("tbody", {}, rows.map((row) => h("tr", { dataset: { id: row.id ?? "" } },
           columns.map((c) => h("td", { "data-label": c.label }, c.cell(row))),
-          act ? h("td", { class: "row-actions" }, h("button", { class: "btn btn-small",
-            onclick: () => runAction(act.path, act.body(row), act.done(row)) }, act.label)) : null)))));
+          acts.length ? h("td", { class: "row-actions" }, acts.map((a) => h("button", {
+            class: `btn btn-small${a.tone ? ` btn-${a.tone}` : ""}`, "data-action": a.name,
+            onclick: () => runRow(a, row) }, a.label))) : null)))));
     }
     replace(pagerSlot, pager({ offset: state.offset, limit: LIMIT, count: rows.length, total,
       onChange: (offset) => { state.offset = offset; load(); } }));
@@ -181,3 +227,24 @@ function listPage(main, ctx, spec) {
   const offs = spec.liveEvents.map((name) => ctx.socket.on(name, refresh));
   return () => offs.forEach((off) => off());
 }
+
+export const blacklist = {
+  mount: (main, ctx) => listPage(main, ctx, {
+    title: "Blacklist",
+    subtitle: "Subtitles never downloaded again for their media file (blacklisted from History).",
+    path: "/blacklist",
+    keys: ["items"],
+    search: false,
+    columns: ["added", "title", "language", "provider", "subtitle"],
+    filters: [],
+    liveEvents: [],
+    actions: [],
+    rowActions: [{ label: "Remove", name: "remove", tone: "danger-ghost", run: async (row, api) => {
+      const sure = await confirmDialog("Remove from the blacklist?",
+        `${row.provider} ${row.subtitle_id} may be downloaded again for ${titleOf(row)}.`, "Remove");
+      if (!sure) return null;
+      await api.delete(`/blacklist/${row.id}`);
+      return `Removed ${row.provider} ${row.subtitle_id} from the blacklist.`;
+    } }],
+  }),
+};

@@ -1,0 +1,1 @@
+"""Language profiles: which subtitle languages each series or movie wants."""
