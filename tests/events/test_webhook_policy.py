@@ -8,7 +8,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from sublarr.events.delivery import AttemptResult, Endpoint, request_headers
+from sublarr.events.delivery import Endpoint, request_headers
+from sublarr.events.sender import AttemptResult
 from sublarr.events.outbox import DELIVERED, FAILED, PENDING, Claimed
 from sublarr.events.outcomes import (
     announces_execution,

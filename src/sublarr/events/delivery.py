@@ -1,10 +1,6 @@
-"""One HTTP attempt of a webhook delivery: headers, POST, bounded read, verdict.
+"""One attempt of a webhook delivery: the endpoint, the body, the signed headers.
 
-Connections are pooled and kept alive (:mod:`sublarr.events.http_pool`: plain
-sockets, responses parsed by httptools; about a quarter of urllib3's CPU per
-POST); redirects are never followed; at most :data:`EXCERPT_LIMIT` bytes of a
-response are read, and a longer body closes the connection instead of being
-drained.
+The POST itself is :class:`~sublarr.events.sender.HttpSender`'s.
 """
 
 from __future__ import annotations
@@ -12,17 +8,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from functools import cached_property
-from http.client import HTTPException
 from typing import Any, Mapping
 
-from sublarr.events.http_pool import HttpPool
-from sublarr.events.retry_policy import Verdict, classify, parse_retry_after
+from sublarr.events.sender import AttemptResult, HttpSender
 from sublarr.events.signing import signature_headers
 
-EXCERPT_LIMIT = 4096
 USER_AGENT = "Sublarr-Webhook/1.0"
-ERROR_LIMIT = 500
 # Headers a user's static headers may not set: ours, or ones that break framing.
 RESERVED_HEADERS = frozenset({
     "content-type", "content-length", "transfer-encoding", "host", "connection",
@@ -50,26 +41,6 @@ class Endpoint:
         return self.retry_count + 1
 
 
-@dataclass(frozen=True)
-class AttemptResult:
-    """What one POST produced."""
-
-    status_code: int | None
-    excerpt: str | None
-    error: str | None
-    duration_ms: int
-    retry_after: float | None = None
-
-    # Computed once: the dispatcher and the recorder ask several times per delivery.
-    @cached_property
-    def verdict(self) -> Verdict:
-        return classify(self.status_code)
-
-    @cached_property
-    def success(self) -> bool:
-        return self.verdict is Verdict.SUCCESS
-
-
 def encode_envelope(envelope: Mapping[str, Any]) -> str:
     """The request body: compact JSON (UTF-8 when encoded)."""
     return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
@@ -89,51 +60,6 @@ def request_headers(
     })
     headers.update(signature_headers(endpoint.secret, event_id, timestamp, body))
     return headers
-
-
-def describe_error(exc: BaseException, timeout: float) -> str:
-    """A short, secret-free description of a transport failure."""
-    if isinstance(exc, TimeoutError):  # socket and TLS timeouts alike
-        return f"Timeout after {timeout:g}s"
-    text = f"{type(exc).__name__}: {exc}"
-    return text[:ERROR_LIMIT]
-
-
-class HttpSender:
-    """Pooled keep-alive POSTs; one instance per dispatcher, shared by its workers.
-
-    At most ``max_connections`` idle connections are kept per scheme/host/port,
-    for at most ``max_pools`` of them.
-    """
-
-    def __init__(self, max_connections: int, max_pools: int = 256) -> None:
-        self._pool = HttpPool(max_idle=max_connections, max_origins=max_pools)
-
-    def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float
-             ) -> AttemptResult:
-        """POST once; never raises for network trouble (it becomes the result's error)."""
-        started = time.perf_counter()
-        try:
-            exchange = self._pool.request("POST", url, body, headers, timeout)
-        except (OSError, HTTPException, ValueError) as exc:
-            return AttemptResult(None, None, describe_error(exc, timeout), _ms_since(started))
-        try:
-            data = exchange.read_body(EXCERPT_LIMIT)
-            excerpt = data[:EXCERPT_LIMIT].decode("utf-8", "replace") if data else None
-        except (OSError, HTTPException) as exc:
-            # Status is known; a body that breaks off mid-way does not change the verdict.
-            excerpt = f"[response body unreadable: {describe_error(exc, timeout)}]"
-        status = exchange.response.status
-        retry_after = parse_retry_after(exchange.response.getheader("Retry-After"))
-        error = None if 200 <= status < 300 else f"HTTP {status}"
-        return AttemptResult(status, excerpt, error, _ms_since(started), retry_after)
-
-    def close(self) -> None:
-        self._pool.close()
-
-
-def _ms_since(started: float) -> int:
-    return max(int((time.perf_counter() - started) * 1000), 0)
 
 
 def attempt(sender: HttpSender, endpoint: Endpoint, delivery_id: str, event_name: str,

@@ -26,7 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sublarr.background import background_thread
 from sublarr.config import Settings
 from sublarr.db.base import utcnow
-from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt
+from sublarr.events.delivery import Endpoint, attempt
+from sublarr.events.sender import AttemptResult, HttpSender
 from sublarr.events.intake import Intake
 from sublarr.events.outbox import Claimed, FanOut, NewEvent, Outbox
 from sublarr.owners import owner_is_gone

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any, Sequence
 
 from sublarr.db.webhook_configs import DeliveryTally
-from sublarr.events.delivery import AttemptResult, Endpoint
+from sublarr.events.delivery import Endpoint
+from sublarr.events.sender import AttemptResult
 from sublarr.events.outbox import DELIVERED, FAILED, PENDING, AttemptRecord, Claimed
 from sublarr.events.retry_policy import Verdict, retry_delay, should_retry
 

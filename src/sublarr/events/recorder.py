@@ -24,7 +24,8 @@ from sublarr.db.base import utcnow
 from sublarr.db.webhook_configs import Disabled
 from sublarr.events.bridge import ProgressStream
 from sublarr.events.bus import EventBus
-from sublarr.events.delivery import AttemptResult, Endpoint
+from sublarr.events.delivery import Endpoint
+from sublarr.events.sender import AttemptResult
 from sublarr.events.outbox import Claimed, Outbox
 from sublarr.events.outcomes import (
     Settled,

@@ -27,7 +27,8 @@ from sublarr.db.base import utcnow
 from sublarr.db.engine import Database
 from sublarr.events.bus import Envelope, build_envelope, new_event_id
 from sublarr.events.catalog import CATALOG
-from sublarr.events.delivery import AttemptResult, Endpoint, HttpSender, attempt, encode_envelope
+from sublarr.events.delivery import Endpoint, attempt, encode_envelope
+from sublarr.events.sender import AttemptResult, HttpSender
 from sublarr.events.dispatcher import Dispatcher
 from sublarr.events.intake import Intake
 from sublarr.events.maintenance import Maintenance

@@ -1,4 +1,4 @@
-"""HttpSender on the socket + httptools keep-alive pool, against real servers on 127.0.0.1."""
+"""HttpSender (urllib3, a keep-alive pool per origin) against real servers on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from sublarr.events.delivery import HttpSender
+from sublarr.events.sender import HttpSender
 from tests.events.webhook_fixtures import RawServer, never_answers, read_request, wait_until
 from tests.support.http import Reply, TestServer
 
@@ -324,7 +324,7 @@ def test_close_delimited_body_is_read_to_eof(sender, raw_server):
 def test_garbage_instead_of_a_status_line_is_an_error_result(sender, raw_server):
     server = raw_server(serve(lambda i, req: b"SSH-2.0-OpenSSH_9.6\r\n\r\n", Requests()))
     result = sender.post(server.url, b"{}", HEADERS, 5)
-    assert result.status_code is None and result.error.startswith("HttpParserError:")
+    assert result.status_code is None and result.error.startswith("BadStatusLine:")
 
 
 def test_response_with_extra_bytes_after_it_is_not_reused(sender, raw_server):
@@ -346,15 +346,15 @@ def test_interim_1xx_response_is_skipped(sender, raw_server):
     assert len(log.connections()) == 1
 
 
-def test_body_cut_short_keeps_the_status(sender, raw_server):
+def test_body_cut_short_is_a_failure(sender, raw_server):
     def truncated(conn: socket.socket, server: RawServer) -> None:
         read_request(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
         conn.close()
 
     result = sender.post(raw_server(truncated).url, b"{}", HEADERS, 5)
-    assert result.status_code == 200 and result.error is None
-    assert result.excerpt == "[response body unreadable: HttpParserError: Invalid EOF state]"
+    assert not result.success and result.status_code is None
+    assert result.error.startswith("IncompleteRead")
 
 
 def test_request_head_names_host_port_and_length(sender, raw_server):
@@ -374,3 +374,76 @@ def test_caller_framing_header_is_an_error_result(sender):
         result = sender.post(server.url, b"{}", {**HEADERS, "content-length": "99"}, 5)
         assert server.requests == []
     assert result.status_code is None and result.error.startswith("InvalidRequest:")
+
+
+def rss_kib() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_flood_of_response_headers_is_a_failure_without_holding_it(sender, raw_server):
+    flood = 50 * 1024 * 1024
+    sent = [0]
+
+    def headers_forever(conn: socket.socket, server: RawServer) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        line = b"X-Fill: " + b"a" * 1000 + b"\r\n"
+        conn.settimeout(10)
+        while sent[0] < flood:
+            conn.sendall(line * 64)  # stops with an error once the client hangs up
+            sent[0] += len(line) * 64
+
+    before = rss_kib()
+    result = sender.post(raw_server(headers_forever).url, b"{}", HEADERS, 30)
+    growth_mb = (rss_kib() - before) / 1024
+    assert not result.success and result.status_code is None
+    assert "ResponseHeadTooLarge" in result.error
+    assert growth_mb < 20
+    assert sent[0] < flood
+
+
+def test_body_trickled_past_the_deadline_is_a_failure_in_time(sender, raw_server):
+    def trickle(conn: socket.socket, server: RawServer) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n")
+        for _ in range(40):
+            time.sleep(1)
+            conn.sendall(b"x")  # raises once the client hung up
+
+    started = time.monotonic()
+    result = sender.post(raw_server(trickle).url, b"{}", HEADERS, 3)
+    elapsed = time.monotonic() - started
+    assert not result.success and result.status_code is None
+    assert result.error == "Timeout after 3s"
+    assert elapsed < 4
+
+
+def test_head_trickled_past_the_deadline_is_a_failure_in_time(sender, raw_server):
+    def trickle(conn: socket.socket, server: RawServer) -> None:
+        read_request(conn)
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"y" * 40:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.25)
+
+    started = time.monotonic()
+    result = sender.post(raw_server(trickle).url, b"{}", HEADERS, 2)
+    assert result.error == "Timeout after 2s" and result.status_code is None
+    assert time.monotonic() - started < 3
+
+
+def test_late_response_does_not_spoil_the_next_attempt(sender, raw_server):
+    log = Requests()
+
+    def slow_then_fast(index: int, request: bytes) -> bytes:
+        if index == 0:
+            time.sleep(1.5)
+        return NO_CONTENT
+
+    server = raw_server(serve(slow_then_fast, log))
+    assert sender.post(server.url, b"{}", HEADERS, 1).error == "Timeout after 1s"
+    result = sender.post(server.url, b"{}", HEADERS, 5)
+    assert result.status_code == 204 and result.error is None
