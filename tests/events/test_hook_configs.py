@@ -9,6 +9,7 @@ import pytest
 from sublarr.db import hook_configs, hook_log
 from sublarr.db.engine import Database
 from sublarr.db.hook_log import LogFilter
+from sublarr.events import runlog
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -17,8 +18,17 @@ def at(seconds: int) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
+def run(hook_id: int, success: bool, moment: datetime) -> runlog.Run:
+    return runlog.Run(runlog.SCRIPT, hook_id, "h", "test", None, success, moment, 1)
+
+
+def record_runs(session, runs) -> None:  # noqa: ANN001
+    hook_configs.apply_tallies(session, runlog.tally([run(*r) for r in runs]))
+
+
 def test_tally_counts_runs_per_hook_in_order():
-    tallies = hook_configs.tally_runs([(1, False, at(1)), (2, True, at(2)), (1, False, at(3))])
+    tallies = {t.subscriber_id: t for t in runlog.tally(
+        [run(1, False, at(1)), run(2, True, at(2)), run(1, False, at(3))])}
     assert tallies[1].count == 2 and tallies[1].last_at == at(3)
     assert tallies[1].last_success is False
     assert tallies[1].trailing_failures == 2 and tallies[1].saw_success is False
@@ -26,8 +36,7 @@ def test_tally_counts_runs_per_hook_in_order():
 
 
 def test_tally_failures_restart_after_a_success():
-    [tally] = hook_configs.tally_runs(
-        [(1, False, at(1)), (1, True, at(2)), (1, False, at(3))]).values()
+    [tally] = runlog.tally([run(1, False, at(1)), run(1, True, at(2)), run(1, False, at(3))])
     assert tally.saw_success is True and tally.trailing_failures == 1
     assert tally.last_success is False
 
@@ -51,21 +60,21 @@ def check_repository(db: Database) -> None:
         assert [s.id for s in hook_configs.enabled_specs(session)] == [spec.id]
 
     with db.session() as session:
-        hook_configs.record_runs(session, [(spec.id, False, at(1)), (spec.id, False, at(2))])
+        record_runs(session, [(spec.id, False, at(1)), (spec.id, False, at(2))])
     assert stats(db, spec.id)["consecutive_failures"] == 2
     with db.session() as session:
-        hook_configs.record_runs(session, [(spec.id, False, at(3))])
+        record_runs(session, [(spec.id, False, at(3))])
     after = stats(db, spec.id)
     assert after["consecutive_failures"] == 3 and after["trigger_count"] == 3
     with db.session() as session:
-        hook_configs.record_runs(session, [(spec.id, True, at(4)), (spec.id, False, at(5))])
+        record_runs(session, [(spec.id, True, at(4)), (spec.id, False, at(5))])
     after = stats(db, spec.id)
     assert after["consecutive_failures"] == 1 and after["trigger_count"] == 5
     assert after["last_success"] is False
     assert after["last_triggered_at"] == "2026-01-01T00:00:05Z"
 
     with db.session() as session:
-        hook_configs.record_runs(session, [(999, True, at(6))])  # deleted hook: ignored
+        record_runs(session, [(999, True, at(6))])  # deleted hook: ignored
         hook = hook_configs.get_hook(session, spec.id)
         hook_configs.update_hook(session, hook, {"name": "renamed", "trigger_count": 0})
     assert stats(db, spec.id)["name"] == "renamed"

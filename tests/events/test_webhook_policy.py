@@ -11,13 +11,8 @@ import pytest
 from sublarr.events.delivery import Endpoint, request_headers
 from sublarr.events.sender import AttemptResult
 from sublarr.events.outbox import DELIVERED, FAILED, PENDING, Claimed
-from sublarr.events.outcomes import (
-    announces_execution,
-    hook_executed_payload,
-    log_entry,
-    settle,
-    tally_finals,
-)
+from sublarr.events import runlog
+from sublarr.events.outcomes import run_of, settle
 from sublarr.events.retry_policy import (
     Verdict,
     classify,
@@ -101,26 +96,37 @@ def test_settle_honours_retry_after():
 
 def test_tally_counts_the_streak_after_the_last_success():
     def final(code):  # noqa: ANN001, ANN202
-        return settle(claimed(attempts=3), endpoint(), AttemptResult(code, None, None, 1), 2.0, NOW)
+        item = settle(claimed(attempts=3), endpoint(), AttemptResult(code, None, None, 1), 2.0,
+                      NOW)
+        return run_of(item, NOW)
 
-    [t] = tally_finals([final(500), final(204), final(400), final(500)], NOW)
-    assert t.delivered == 4 and t.any_success and t.failed_since_last_success == 2
+    [t] = runlog.tally([final(500), final(204), final(400), final(500)])
+    assert t.count == 4 and t.saw_success and t.trailing_failures == 2
     assert t.last_status_code == 500
-    [t] = tally_finals([final(400), final(400)], NOW)
-    assert not t.any_success and t.failed_since_last_success == 2
+    [t] = runlog.tally([final(400), final(400)])
+    assert not t.saw_success and t.trailing_failures == 2
 
 
 def test_log_entry_and_hook_executed_payload():
     item = settle(claimed(attempts=1), endpoint(), AttemptResult(204, "ok", None, 12), 2.0, NOW)
-    entry = log_entry(item, NOW)
+    entry = runlog.log_row(run_of(item, NOW))
     assert entry["hook_type"] == "webhook" and entry["attempts"] == 2
     assert entry["webhook_id"] == 7 and entry["delivery_id"] == "dlv_1"
-    payload = hook_executed_payload(item)
+    payload = runlog.hook_executed_payload(run_of(item, NOW))
     assert payload["hook_name"] == "Relay" and payload["success"] is True
-    assert announces_execution(item)
+    assert runlog.announces(run_of(item, NOW))
     loop = settle(claimed(event_name="hook_executed"), endpoint(),
                   AttemptResult(204, None, None, 1), 2.0, NOW)
-    assert not announces_execution(loop)
+    assert not runlog.announces(run_of(loop, NOW))
+
+
+def test_run_log_triggered_at_is_when_the_attempt_started():
+    started = NOW - timedelta(seconds=9)
+    item = settle(claimed(), endpoint(), AttemptResult(204, None, None, 9000, None, started),
+                  2.0, NOW)
+    assert runlog.log_row(run_of(item, NOW))["triggered_at"] == started
+    [t] = runlog.tally([run_of(item, NOW)])
+    assert t.last_at == started
 
 
 def test_user_headers_never_replace_ours():

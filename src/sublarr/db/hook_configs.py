@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from sublarr.db.base import utcnow
 from sublarr.db.models import HookConfig
+
+if TYPE_CHECKING:
+    from sublarr.events.runlog import Tally
 
 EDITABLE_FIELDS = ("name", "event_name", "script_path", "timeout_seconds", "enabled")
 
@@ -68,43 +71,19 @@ def delete_hook(session: Session, hook_id: int) -> bool:
     return bool(session.execute(delete(HookConfig).where(HookConfig.id == hook_id)).rowcount)
 
 
-@dataclass
-class RunTally:
-    """What a batch of runs does to one hook's statistics."""
-
-    count: int = 0
-    last_at: datetime | None = None
-    last_success: bool | None = None
-    trailing_failures: int = 0
-    saw_success: bool = False
-
-
-def tally_runs(runs: Iterable[tuple[int, bool, datetime]]) -> dict[int, RunTally]:
-    """Fold ``(hook_id, success, at)`` runs, in the order they happened, per hook."""
-    tallies: dict[int, RunTally] = {}
-    for hook_id, success, at in runs:
-        tally = tallies.setdefault(hook_id, RunTally())
-        tally.count += 1
-        tally.last_at, tally.last_success = at, success
-        if success:
-            tally.saw_success, tally.trailing_failures = True, 0
-        else:
-            tally.trailing_failures += 1
-    return tallies
-
-
-def record_runs(session: Session, runs: Iterable[tuple[int, bool, datetime]]) -> None:
-    """Count runs in their hooks' statistics: one atomic UPDATE per hook (deleted hooks skip).
+def apply_tallies(session: Session, tallies: Sequence[Tally]) -> None:
+    """Add a batch of runs to each hook's statistics: one atomic UPDATE per hook
+    (deleted hooks skip).
 
     ``consecutive_failures`` restarts from the failures after the batch's last
     success, or grows by the batch's failures when it had none.
     """
-    for hook_id, tally in tally_runs(runs).items():
+    for tally in tallies:
         failures = tally.trailing_failures if tally.saw_success \
             else HookConfig.consecutive_failures + tally.trailing_failures
         session.execute(
             update(HookConfig)
-            .where(HookConfig.id == hook_id)
+            .where(HookConfig.id == tally.subscriber_id)
             .values(trigger_count=HookConfig.trigger_count + tally.count,
                     last_triggered_at=tally.last_at, last_success=tally.last_success,
                     consecutive_failures=failures)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -14,22 +14,12 @@ from sublarr.db.base import UTCDateTime, utcnow
 from sublarr.db.models import WebhookConfig
 from sublarr.settings_base import SECRET_MASK
 
+if TYPE_CHECKING:
+    from sublarr.events.runlog import Tally
+
 EDITABLE = ("name", "url", "event_name", "secret", "headers", "retry_count", "timeout_seconds",
             "enabled")
 _T = WebhookConfig.__table__
-
-
-@dataclass(frozen=True)
-class DeliveryTally:
-    """The final outcomes of one webhook's deliveries in one batch, in order."""
-
-    webhook_id: int
-    delivered: int
-    failed_since_last_success: int   # failures after the batch's last success (or all)
-    any_success: bool
-    last_status_code: int | None
-    last_error: str | None
-    last_at: datetime
 
 
 @dataclass(frozen=True)
@@ -134,15 +124,15 @@ _TALLY_UPDATE = (
 )
 
 
-def apply_tallies(session: Session, tallies: Sequence[DeliveryTally]) -> None:
+def apply_tallies(session: Session, tallies: Sequence[Tally]) -> None:
     """Add a batch of final outcomes to each webhook's statistics (SQL-side arithmetic,
     so several processes can record concurrently)."""
     if not tallies:
         return
     session.execute(_TALLY_UPDATE, [
-        {"t_id": t.webhook_id, "t_delivered": t.delivered, "t_at": t.last_at,
+        {"t_id": t.subscriber_id, "t_delivered": t.count, "t_at": t.last_at,
          "t_code": t.last_status_code, "t_error": t.last_error,
-         "t_keep": 0 if t.any_success else 1, "t_failed": t.failed_since_last_success}
+         "t_keep": 0 if t.saw_success else 1, "t_failed": t.trailing_failures}
         for t in tallies])
 
 
@@ -172,6 +162,6 @@ def disable_gone(session: Session, webhook_id: int, reason: str) -> Disabled | N
     return None if row is None else Disabled(row.id, row.name, reason, row.consecutive_failures)
 
 
-__all__ = ["DeliveryTally", "Disabled", "apply_tallies", "create", "delete_config",
+__all__ = ["Disabled", "apply_tallies", "create", "delete_config",
            "disable_failing", "disable_gone", "get", "headers_of", "list_all", "to_public",
            "update_config"]

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sublarr.background import background_thread
 from sublarr.config import Settings
 from sublarr.db.base import utcnow
+from sublarr.events.bus import EventBus
 from sublarr.events.delivery import Endpoint, attempt
 from sublarr.events.sender import AttemptResult, HttpSender
 from sublarr.events.intake import Intake
@@ -59,13 +60,15 @@ class Job:
 class Dispatcher:
     """Owns the scheduler, the sender workers and the recorder of one process."""
 
-    def __init__(self, outbox: Outbox, registry: SubscriptionRegistry, recorder: Recorder,
+    def __init__(self, outbox: Outbox, registry: SubscriptionRegistry, bus: EventBus,
                  settings: Callable[[], Settings], sender: HttpSender,
-                 intake: Intake | None = None) -> None:
+                 intake: Intake | None = None,
+                 count_final: Callable[[bool], None] = lambda _success: None) -> None:
         self._outbox = outbox
         self._intake = intake
         self._registry = registry
-        self._recorder = recorder
+        self._recorder = Recorder(outbox, bus, settings, on_settled=self._settled,
+                                  count_final=count_final)
         self._settings = settings
         self._sender = sender
         self._cond = threading.Condition()
@@ -83,7 +86,6 @@ class Dispatcher:
         self._workers = settings().webhook_workers
         self._stopping = False
         self._started = False
-        recorder.on_settled = self._settled
 
     # -- public -------------------------------------------------------------
     def start(self) -> None:

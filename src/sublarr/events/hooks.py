@@ -25,9 +25,11 @@ from typing import Any
 
 from flask import Flask
 
-from sublarr.db import hook_configs, hook_log
+from sublarr.background import BatchThread
+from sublarr.db import hook_configs
 from sublarr.db.engine import Database
 from sublarr.db.hook_configs import HookSpec
+from sublarr.events import runlog
 from sublarr.events.bus import Envelope, EventBus, build_envelope, new_event_id, validate_payload
 from sublarr.events.catalog import CATALOG, WILDCARD
 from sublarr.events.hook_runner import (
@@ -44,7 +46,6 @@ from sublarr.services import Services
 log = logging.getLogger(__name__)
 
 COMPONENT_KEY = "hooks"
-HOOK_EXECUTED = "hook_executed"
 SHUTDOWN_WAIT_SECONDS = 10.0
 CACHE_REFRESH_SECONDS = 30.0
 RECORD_BATCH = 200
@@ -53,8 +54,8 @@ RECORD_BATCH = 200
 # naps in steps meanwhile instead of waking for every single outcome.
 RECORD_LINGER_SECONDS = 0.1
 RECORD_NAP_SECONDS = 0.01
-RECORD_ATTEMPTS = 3
 RECORD_RETRY_SECONDS = 0.5
+RECORD_ATTEMPTS = 3
 QUEUE_FULL_ERROR = "Not run: the hook queue is full ({size} runs waiting); raise hook_queue_size " \
                    "or hook_workers, or make the script faster"
 QUEUE_FULL_LOG_SECONDS = 10.0
@@ -66,15 +67,6 @@ _STOP = object()
 class _Job:
     spec: HookSpec
     envelope: Envelope
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    spec: HookSpec
-    envelope: Envelope
-    result: ScriptResult
-    attempts: int
-    triggered_at: datetime
 
 
 class HookEngine:
@@ -102,7 +94,12 @@ class HookEngine:
         # Set when the last running job finished: the recorder's nap ends at once, so the
         # last outcomes of a burst are not held back for the rest of a nap.
         self._drained = threading.Event()
-        self._outcomes: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._recorder = BatchThread("hook-recorder", self._record, limit=RECORD_BATCH,
+                                     linger=RECORD_LINGER_SECONDS, nap=RECORD_NAP_SECONDS,
+                                     more_coming=lambda: bool(self._unfinished),
+                                     wake=self._drained, idle_seconds=CACHE_REFRESH_SECONDS,
+                                     after_batch=self._refresh_if_stale,
+                                     retry_seconds=RECORD_RETRY_SECONDS)
         self._groups = ProcessGroups()
         # Enough ready dirs for a tick of the scratch thread at full speed (see hook_scratch).
         self._scratch = ScratchDirs(ready=max(16, 8 * workers))
@@ -114,7 +111,6 @@ class HookEngine:
         self._full_count = 0
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._recorder: threading.Thread | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -126,8 +122,6 @@ class HookEngine:
             thread = threading.Thread(target=self._work, name=f"hook-worker-{number}", daemon=True)
             thread.start()
             self._threads.append(thread)
-        self._recorder = threading.Thread(target=self._record_loop, name="hook-recorder",
-                                          daemon=True)
         self._recorder.start()
         self._accepting = True
 
@@ -162,9 +156,7 @@ class HookEngine:
             self.terminate_running(signal.SIGKILL)
             self._join_workers(time.monotonic() + self._kill_grace)
         self._reject_queued()  # a producer that raced the shutdown queued behind the stops
-        self._outcomes.put(_STOP)
-        if self._recorder is not None:
-            self._recorder.join(self._shutdown_wait)
+        self._recorder.stop(self._shutdown_wait)
         self._scratch.stop()
 
     def terminate_running(self, signum: int = signal.SIGTERM) -> int:
@@ -228,7 +220,7 @@ class HookEngine:
             self._full_warned_at, self._full_count = now, 0
 
     def _reject(self, spec: HookSpec, envelope: Envelope, error: str) -> None:
-        self._outcomes.put(_Outcome(spec, envelope, ScriptResult.not_run(error), 0, _now()))
+        self._recorder.put(_run(spec, envelope, ScriptResult.not_run(error), 0, _now()))
 
     # ----------------------------------------------------------------- running
 
@@ -253,7 +245,9 @@ class HookEngine:
                                   datetime.now(timezone.utc), new_event_id())
         started = _now()
         result = self.execute_hook(spec, envelope)
-        self._record([_Outcome(spec, envelope, result, 1, started)])
+        # In the request's thread: a few tries, never an unbounded wait.
+        self._recorder.store_with_retry([_run(spec, envelope, result, 1, started)],
+                                        attempts=RECORD_ATTEMPTS)
         return envelope, result
 
     def _work(self) -> None:
@@ -268,60 +262,13 @@ class HookEngine:
                     continue
                 started = _now()
                 result = self.execute_hook(job.spec, job.envelope)
-                self._outcomes.put(_Outcome(job.spec, job.envelope, result, 1, started))
+                self._recorder.put(_run(job.spec, job.envelope, result, 1, started))
             finally:
-                self._unfinished.pop()  # after the outcome is queued: see _take_batch
+                self._unfinished.pop()  # after the outcome is queued: the recorder lingers
                 if not self._unfinished:
                     self._drained.set()
 
     # ----------------------------------------------------------------- recording
-
-    def _record_loop(self) -> None:
-        while True:
-            try:
-                first = self._outcomes.get(timeout=CACHE_REFRESH_SECONDS)
-            except queue.Empty:
-                first = None
-            batch, stop = self._take_batch(first)
-            if batch:
-                self._record(batch)
-            if stop:
-                return
-            self._refresh_if_stale()
-
-    def _take_batch(self, first: Any) -> tuple[list[_Outcome], bool]:
-        """``first`` plus what is ready, lingering briefly only while runs are in flight."""
-        if first is None:
-            return [], False
-        if first is _STOP:
-            return self._drain_outcomes(), True
-        batch = [first]
-        until = time.monotonic() + RECORD_LINGER_SECONDS
-        while len(batch) < RECORD_BATCH:
-            self._drained.clear()
-            in_flight = bool(self._unfinished)  # queued or running
-            try:
-                item = self._outcomes.get_nowait()
-            except queue.Empty:
-                now = time.monotonic()
-                if not in_flight or now >= until:
-                    return batch, False
-                self._drained.wait(min(RECORD_NAP_SECONDS, until - now))
-                continue
-            if item is _STOP:
-                return batch + self._drain_outcomes(), True
-            batch.append(item)
-        return batch, False
-
-    def _drain_outcomes(self) -> list[_Outcome]:
-        rest = []
-        while True:
-            try:
-                item = self._outcomes.get_nowait()
-            except queue.Empty:
-                return rest
-            if item is not _STOP:
-                rest.append(item)
 
     def _refresh_if_stale(self) -> None:
         """Pick up config changes made by another process sharing the database."""
@@ -331,49 +278,25 @@ class HookEngine:
             except Exception:
                 log.exception("reloading hook configs failed; keeping the previous snapshot")
 
-    def _record(self, outcomes: list[_Outcome]) -> None:
+    def _record(self, runs: list[runlog.Run]) -> None:
         """Write hook_log rows and statistics, then announce each run with ``hook_executed``."""
-        for attempt in range(1, RECORD_ATTEMPTS + 1):
-            try:
-                with self.db.session() as session:
-                    hook_log.add_entries(session, [_log_fields(o) for o in outcomes])
-                    hook_configs.record_runs(session, ((o.spec.id, o.result.success,
-                                                        o.triggered_at) for o in outcomes))
-                break
-            except Exception:  # a locked or restarting database: try again shortly
-                log.exception("could not record %d hook run(s) (attempt %d of %d)",
-                              len(outcomes), attempt, RECORD_ATTEMPTS)
-                if attempt < RECORD_ATTEMPTS:
-                    time.sleep(RECORD_RETRY_SECONDS)
-        for outcome in outcomes:
-            if outcome.envelope.get("event_name") != HOOK_EXECUTED:
-                self._announce(outcome)
-
-    def _announce(self, outcome: _Outcome) -> None:
-        result, spec = outcome.result, outcome.spec
-        try:
-            self.bus.emit(HOOK_EXECUTED, {
-                "hook_type": "script", "hook_id": spec.id, "webhook_id": None,
-                "hook_name": spec.name, "event_name": outcome.envelope["event_name"],
-                "event_id": outcome.envelope["id"], "success": result.success,
-                "exit_code": result.exit_code, "status_code": None,
-                "duration_ms": result.duration_ms, "attempts": outcome.attempts,
-            })
-        except Exception:
-            log.exception("could not emit hook_executed for hook %s", spec.id)
+        with self.db.session() as session:
+            runlog.write(session, runs, hook_configs.apply_tallies)
+        for run in runs:
+            if runlog.announces(run):
+                try:
+                    self.bus.emit(runlog.HOOK_EXECUTED, runlog.hook_executed_payload(run))
+                except Exception:
+                    log.exception("could not emit hook_executed for hook %s", run.subscriber_id)
 
 
-def _log_fields(outcome: _Outcome) -> dict[str, Any]:
-    result = outcome.result
-    return {
-        "hook_type": "script", "hook_id": outcome.spec.id, "webhook_id": None,
-        "delivery_id": None, "event_name": outcome.envelope["event_name"],
-        "event_id": outcome.envelope.get("id"), "success": result.success,
-        "exit_code": result.exit_code, "status_code": None, "stdout": result.stdout or None,
-        "stderr": result.stderr or None, "response_excerpt": None, "error": result.error,
-        "attempts": outcome.attempts, "duration_ms": result.duration_ms,
-        "triggered_at": outcome.triggered_at,
-    }
+def _run(spec: HookSpec, envelope: Envelope, result: ScriptResult, attempts: int,
+         started: datetime) -> runlog.Run:
+    """The run log's view of one run (``attempts`` 0: it was never started)."""
+    return runlog.Run(runlog.SCRIPT, spec.id, spec.name, envelope["event_name"],
+                      envelope.get("id"), result.success, started, result.duration_ms,
+                      attempts, exit_code=result.exit_code, stdout=result.stdout,
+                      stderr=result.stderr, error=result.error)
 
 
 def _now() -> datetime:

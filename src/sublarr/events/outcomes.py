@@ -1,8 +1,7 @@
-"""From an attempt's result to what gets stored and announced (pure; no I/O).
+"""From an attempt's result to what gets stored (pure; no I/O).
 
-``settle`` decides the row's next state; ``tally_finals`` folds a batch of
-final outcomes into per-webhook statistics; the other helpers shape the
-hook_log row and the ``hook_executed`` payload.
+``settle`` decides the row's next state; ``run_of`` hands a final outcome to
+the run log (:mod:`sublarr.events.runlog`).
 """
 
 from __future__ import annotations
@@ -10,15 +9,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Sequence
 
-from sublarr.db.webhook_configs import DeliveryTally
 from sublarr.events.delivery import Endpoint
 from sublarr.events.sender import AttemptResult
 from sublarr.events.outbox import DELIVERED, FAILED, PENDING, AttemptRecord, Claimed
 from sublarr.events.retry_policy import Verdict, retry_delay, should_retry
-
-HOOK_EXECUTED = "hook_executed"
+from sublarr.events.runlog import WEBHOOK, Run
 
 
 @dataclass(frozen=True)
@@ -60,63 +56,11 @@ def settle(claimed: Claimed, endpoint: Endpoint, result: AttemptResult, base_sec
     return Settled(claimed, endpoint, result, record)
 
 
-def tally_finals(finals: Sequence[Settled], now: datetime) -> list[DeliveryTally]:
-    """Per-webhook statistics of a batch of final outcomes (kept in arrival order)."""
-    grouped: dict[int, list[Settled]] = {}
-    for item in finals:
-        grouped.setdefault(item.endpoint.webhook_id, []).append(item)
-    tallies = []
-    for webhook_id, items in grouped.items():
-        streak, any_success = 0, False
-        for item in items:
-            if item.result.success:
-                streak, any_success = 0, True
-            else:
-                streak += 1
-        last = items[-1]
-        tallies.append(DeliveryTally(webhook_id, len(items), streak, any_success,
-                                     last.result.status_code, last.result.error, now))
-    return tallies
-
-
-def log_entry(item: Settled, now: datetime) -> dict[str, Any]:
-    """The hook_log row of a final outcome (every key always present: one bulk insert)."""
-    return {
-        "hook_type": "webhook",
-        "hook_id": None,
-        "webhook_id": item.endpoint.webhook_id,
-        "delivery_id": item.claimed.id,
-        "event_name": item.claimed.event_name,
-        "event_id": item.claimed.event_id,
-        "success": item.result.success,
-        "exit_code": None,
-        "status_code": item.result.status_code,
-        "stdout": None,
-        "stderr": None,
-        "response_excerpt": item.result.excerpt,
-        "error": item.result.error,
-        "attempts": item.record.attempts,
-        "duration_ms": item.result.duration_ms,
-        "triggered_at": now,
-    }
-
-
-def announces_execution(item: Settled) -> bool:
-    """``hook_executed`` follows every final outcome except of ``hook_executed`` itself."""
-    return item.claimed.event_name != HOOK_EXECUTED
-
-
-def hook_executed_payload(item: Settled) -> dict[str, Any]:
-    return {
-        "hook_type": "webhook",
-        "hook_id": None,
-        "webhook_id": item.endpoint.webhook_id,
-        "hook_name": item.endpoint.name,
-        "event_name": item.claimed.event_name,
-        "event_id": item.claimed.event_id,
-        "success": item.result.success,
-        "exit_code": None,
-        "status_code": item.result.status_code,
-        "duration_ms": item.result.duration_ms,
-        "attempts": item.record.attempts,
-    }
+def run_of(item: Settled, now: datetime) -> Run:
+    """The run log's view of a final outcome (``now`` when the start is unknown)."""
+    result = item.result
+    return Run(WEBHOOK, item.endpoint.webhook_id, item.endpoint.name, item.claimed.event_name,
+               item.claimed.event_id, result.success, result.started_at or now,
+               result.duration_ms, item.record.attempts, status_code=result.status_code,
+               response_excerpt=result.excerpt, error=result.error,
+               delivery_id=item.claimed.id)

@@ -24,6 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cached_property
 from typing import Mapping
 from urllib.parse import urlsplit
@@ -74,6 +75,7 @@ class AttemptResult:
     error: str | None
     duration_ms: int
     retry_after: float | None = None
+    started_at: datetime | None = None  # wall clock, for the run log
 
     # Computed once: the scheduler and the recorder ask several times per delivery.
     @cached_property
@@ -310,7 +312,7 @@ class HttpSender:
     def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float
              ) -> AttemptResult:
         """POST once; never raises for network trouble (it becomes the result's error)."""
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), datetime.now(timezone.utc)
         self._clock.start(timeout)
         try:
             origin, target = parse_origin(url)
@@ -321,12 +323,12 @@ class HttpSender:
             error = describe_error(exc, timeout)
             if self._clock.expired() and not error.startswith("Timeout"):
                 error = f"Timeout after {timeout:g}s ({error})"
-            return AttemptResult(None, None, error, _ms_since(started))
+            return AttemptResult(None, None, error, _ms_since(started), None, started_at)
         excerpt = data[:EXCERPT_LIMIT].decode("utf-8", "replace") if data else None
         status = response.status
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         error = None if 200 <= status < 300 else f"HTTP {status}"
-        return AttemptResult(status, excerpt, error, _ms_since(started), retry_after)
+        return AttemptResult(status, excerpt, error, _ms_since(started), retry_after, started_at)
 
     def close(self) -> None:
         """Close every idle connection; the sender stays usable."""

@@ -22,9 +22,9 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy.exc import SQLAlchemyError
 
 from sublarr.config import Settings
-from sublarr.db import hook_log
 from sublarr.db.base import utcnow
 from sublarr.db.engine import Database
+from sublarr.events import runlog
 from sublarr.events.bus import Envelope, build_envelope, new_event_id
 from sublarr.events.catalog import CATALOG
 from sublarr.events.delivery import Endpoint, attempt, encode_envelope
@@ -33,7 +33,6 @@ from sublarr.events.dispatcher import Dispatcher
 from sublarr.events.intake import Intake
 from sublarr.events.maintenance import Maintenance
 from sublarr.events.outbox import PENDING, NewEvent, Outbox
-from sublarr.events.recorder import Recorder
 from sublarr.events.subscriptions import SubscriptionRegistry
 from sublarr.services import Services
 
@@ -106,13 +105,13 @@ class Webhooks:
         delivery_id = f"dlv_test_{uuid.uuid4().hex[:24]}"
         body = encode_envelope(envelope).encode("utf-8")
         result = attempt(self.sender, endpoint, delivery_id, "test", envelope["id"], body)
+        run = runlog.Run(runlog.WEBHOOK, endpoint.webhook_id, endpoint.name, "test",
+                         envelope["id"], result.success, result.started_at or utcnow(),
+                         result.duration_ms, status_code=result.status_code,
+                         response_excerpt=result.excerpt, error=result.error,
+                         delivery_id=delivery_id)
         with self.outbox.write_session() as session:
-            hook_log.add_entry(
-                session, hook_type="webhook", webhook_id=endpoint.webhook_id,
-                delivery_id=delivery_id, event_name="test", event_id=envelope["id"],
-                success=result.success, status_code=result.status_code,
-                response_excerpt=result.excerpt, error=result.error, attempts=1,
-                duration_ms=result.duration_ms)
+            runlog.write(session, [run], stats=None)  # a test send counts in no statistics
         return result, delivery_id
 
     def redeliver(self, delivery_id: str, endpoint: Endpoint) -> str | None:
@@ -131,11 +130,11 @@ def build_webhooks(services: Services) -> Webhooks:
     registry.reload()
     current = settings()
     sender = HttpSender(max_connections=current.webhook_workers)
-    recorder = Recorder(outbox, services.bus, services.progress, settings)
-    dispatcher = Dispatcher(outbox, registry, recorder, settings, sender, intake)
+    dispatcher = Dispatcher(outbox, registry, services.bus, settings, sender, intake,
+                            count_final=_final_counter(services))
     maintenance = Maintenance(services.db, outbox, settings)
     webhooks = Webhooks(outbox, intake, registry, dispatcher, sender, maintenance, settings)
-    recorder.count_final = _delivery_metrics(services, webhooks)
+    _pending_gauge(services, webhooks.pending)
     return webhooks
 
 
@@ -147,17 +146,21 @@ def _journal_for(db: Database) -> Intake | None:
     return Intake(Path(path).parent)
 
 
-def _delivery_metrics(services: Services, webhooks: Webhooks) -> Callable[[bool], None]:
-    """Prometheus: final outcomes by result, and the pending backlog (read at scrape time)."""
+def _final_counter(services: Services) -> Callable[[bool], None]:
+    """Prometheus: final delivery outcomes, by result."""
     finished = Counter("sublarr_webhook_deliveries_total",
                        "Finished webhook deliveries, by outcome", ["outcome"],
                        registry=services.metrics.registry)
-    pending = Gauge("sublarr_webhook_deliveries_pending",
-                    "Webhook deliveries waiting in the outbox (all processes)",
-                    registry=services.metrics.registry)
-    pending.set_function(webhooks.pending)
     delivered, failed = finished.labels(outcome="delivered"), finished.labels(outcome="failed")
     return lambda success: (delivered if success else failed).inc()
+
+
+def _pending_gauge(services: Services, pending: Callable[[], int]) -> None:
+    """Prometheus: the pending backlog (all processes), read at scrape time."""
+    gauge = Gauge("sublarr_webhook_deliveries_pending",
+                  "Webhook deliveries waiting in the outbox (all processes)",
+                  registry=services.metrics.registry)
+    gauge.set_function(pending)
 
 
 def init_webhooks(app: Flask, services: Services) -> None:
