@@ -10,13 +10,14 @@ import pytest
 
 from sublarr.events.delivery import Endpoint, request_headers
 from sublarr.events.sender import AttemptResult
+from sublarr.retry import parse_retry_after
 from sublarr.events.outbox import DELIVERED, FAILED, PENDING, Claimed
 from sublarr.events import runlog
 from sublarr.events.outcomes import run_of, settle
 from sublarr.events.retry_policy import (
     Verdict,
     classify,
-    parse_retry_after,
+    parse_webhook_retry_after,
     retry_delay,
     should_retry,
 )
@@ -36,8 +37,8 @@ def test_classify(status, verdict):
 
 
 def test_retry_after_forms_and_cap():
-    assert parse_retry_after("7") == 7.0
-    assert parse_retry_after("999999") == 3600.0
+    assert parse_webhook_retry_after("7") == 7.0
+    assert parse_webhook_retry_after("999999") == 3600.0
     assert parse_retry_after(format_datetime(NOW + timedelta(seconds=90), usegmt=True),
                              now=NOW) == pytest.approx(90.0)
     assert parse_retry_after(format_datetime(NOW - timedelta(seconds=90), usegmt=True),

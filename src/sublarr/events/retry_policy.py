@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import enum
 import random
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+
+from sublarr.retry import backoff_seconds, parse_retry_after
 
 MAX_RETRY_AFTER_SECONDS = 3600.0
 JITTER = 0.2  # +-20 %
+
+
+def parse_webhook_retry_after(value: str | None) -> float | None:
+    """A receiver's ``Retry-After`` in seconds, at most one hour."""
+    return parse_retry_after(value, cap=MAX_RETRY_AFTER_SECONDS)
 
 
 class Verdict(enum.Enum):
@@ -37,28 +42,6 @@ def classify(status_code: int | None) -> Verdict:
     return Verdict.FINAL
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), capped at 1 h.
-
-    Unparseable values are ignored (``None``): the ladder applies then.
-    """
-    if not value:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return min(float(text), MAX_RETRY_AFTER_SECONDS)
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    delta = (moment - (now or datetime.now(timezone.utc))).total_seconds()
-    return min(max(delta, 0.0), MAX_RETRY_AFTER_SECONDS)
-
-
 def retry_delay(
     attempts_made: int,
     base_seconds: float,
@@ -73,10 +56,7 @@ def retry_delay(
     """
     if retry_after is not None:
         return min(max(retry_after, 0.0), MAX_RETRY_AFTER_SECONDS)
-    exponent = max(attempts_made - 1, 0)
-    ladder = base_seconds * (2 ** min(exponent, 30))
-    spread = (rng or random).uniform(1 - JITTER, 1 + JITTER)
-    return min(ladder * spread, MAX_RETRY_AFTER_SECONDS)
+    return backoff_seconds(attempts_made, base_seconds, MAX_RETRY_AFTER_SECONDS, JITTER, rng)
 
 
 def should_retry(verdict: Verdict, attempts_made: int, max_attempts: int) -> bool:

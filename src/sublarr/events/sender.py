@@ -36,7 +36,7 @@ from urllib3.exceptions import ProtocolError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.ssl_ import create_urllib3_context
 
-from sublarr.events.retry_policy import Verdict, classify, parse_retry_after
+from sublarr.events.retry_policy import Verdict, classify, parse_webhook_retry_after
 
 EXCERPT_LIMIT = 4096
 HEAD_LIMIT = 64 * 1024  # status line and headers together, interim (1xx) ones included
@@ -326,7 +326,7 @@ class HttpSender:
             return AttemptResult(None, None, error, _ms_since(started), None, started_at)
         excerpt = data[:EXCERPT_LIMIT].decode("utf-8", "replace") if data else None
         status = response.status
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        retry_after = parse_webhook_retry_after(response.headers.get("Retry-After"))
         error = None if 200 <= status < 300 else f"HTTP {status}"
         return AttemptResult(status, excerpt, error, _ms_since(started), retry_after, started_at)
 
