@@ -293,66 +293,21 @@ def test_own_environment_does_not_leak(hooks_dir, tmp_path, monkeypatch):
 # --------------------------------------------------------------------------- private dirs
 
 
-def test_started_scratch_dirs_are_fresh_private_and_removed(tmp_path, monkeypatch):
-    from sublarr.events.hook_scratch import ScratchDirs
-
+def test_each_run_gets_a_fresh_private_dir_removed_afterwards(tmp_path, monkeypatch):
     temp_root = tmp_path / "temp"
     temp_root.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp_root))
-    scratch = ScratchDirs(ready=2)
-    scratch.start()
-    try:
-        time.sleep(0.2)
-        assert os.listdir(temp_root) == []  # nothing made before the first run
-        taken = [scratch.take() for _ in range(5)]
-        assert len(set(taken)) == 5
-        for path in taken:
-            assert Path(path).parent == temp_root
-            assert os.stat(path).st_mode & 0o777 == 0o700
-            assert os.listdir(path) == []
-            Path(path, "junk").write_text("x")
-            scratch.give_back(path)
-        assert wait_for(lambda: not any(os.path.exists(p) for p in taken))
-        assert wait_for(lambda: len(os.listdir(temp_root)) == 2)  # fresh ones kept ready
-        for name in os.listdir(temp_root):  # a temp cleaner removes them behind our back
-            os.rmdir(temp_root / name)
-        script = write_script(tmp_path / "hooks", "pwd.sh", "#!/bin/sh\npwd\n")
-        result = run(script, scratch=scratch)
+    script = write_script(tmp_path / "hooks", "pwd.sh", (
+        "#!/bin/sh\npwd\nstat -c %a .\nls -A | wc -l\necho junk > left-behind\n"))
+    seen = []
+    for _ in range(3):
+        result = run(script)
         assert result.success, result
-        assert Path(result.stdout.strip()).parent == temp_root  # a fresh one, not an error
-    finally:
-        scratch.stop()
+        workdir, mode, entries = result.stdout.split()
+        assert Path(workdir).parent == temp_root and mode == "700" and entries == "0"
+        seen.append(workdir)
+    assert len(set(seen)) == 3
     assert os.listdir(temp_root) == []
-
-
-def test_ready_scratch_dirs_are_dropped_when_idle(tmp_path, monkeypatch):
-    from sublarr.events.hook_scratch import ScratchDirs
-
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    scratch = ScratchDirs(ready=3, idle_seconds=1.0)
-    scratch.start()
-    try:
-        scratch.give_back(scratch.take())
-        assert wait_for(lambda: len(os.listdir(tmp_path)) == 3)
-        assert wait_for(lambda: os.listdir(tmp_path) == [], timeout=10)
-    finally:
-        scratch.stop()
-
-
-def test_dir_of_a_run_longer_than_the_idle_time_is_removed(tmp_path, monkeypatch):
-    from sublarr.events.hook_scratch import ScratchDirs
-
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    scratch = ScratchDirs(ready=2, idle_seconds=0.5)
-    scratch.start()
-    try:
-        long_run = scratch.take()
-        assert wait_for(lambda: os.listdir(tmp_path) == [os.path.basename(long_run)], timeout=10)
-        time.sleep(0.3)  # the scratch thread settles into its idle wait
-        scratch.give_back(long_run)
-        assert wait_for(lambda: os.listdir(tmp_path) == [], timeout=2)
-    finally:
-        scratch.stop()
 
 
 def test_script_closing_its_pipes_still_times_out(hooks_dir, tmp_path):

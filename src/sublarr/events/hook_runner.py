@@ -23,6 +23,7 @@ import select
 import signal
 import stat
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -30,7 +31,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from sublarr.events.hook_env import build_environment, stdin_document
-from sublarr.events.hook_scratch import ScratchDirs
 
 OUTPUT_LIMIT_CHARS = 4096
 KILL_GRACE_SECONDS = 5.0
@@ -39,6 +39,8 @@ DATA_FILE_NAME = "event_data.json"
 _READ_CHUNK = 64 * 1024
 _POLL_SECONDS = 0.05
 _UNTIL_INTERVAL_SECONDS = 0.005
+
+SCRATCH_PREFIX = "sublarr-hook-"
 
 
 # --------------------------------------------------------------------------- script path
@@ -341,16 +343,14 @@ def run_script(
     *,
     path_env: str,
     groups: ProcessGroups | None = None,
-    scratch: ScratchDirs | None = None,
     kill_grace: float = KILL_GRACE_SECONDS,
 ) -> ScriptResult:
     """Run ``script`` for ``envelope`` per SPEC and return what happened (never raises)."""
     started = time.monotonic()
-    scratch = scratch or ScratchDirs()
-    workdirs = [scratch.take()]
-    try:
+    # A private dir (mode 0700) per run, removed afterwards, whatever the script left in it.
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, ignore_cleanup_errors=True) as workdir:
         try:
-            proc, pipes = _start_in_private_dir(workdirs, scratch, script, envelope, path_env)
+            proc, pipes = _start_in(workdir, script, envelope, path_env)
         except OSError as exc:
             return ScriptResult(False, None, "", "", _ms_since(started),
                                 f"Could not start the script: {exc.strerror or exc}")
@@ -361,26 +361,6 @@ def run_script(
         finally:
             if groups is not None:
                 groups.discard(proc.pid)
-    finally:
-        for workdir in workdirs:
-            scratch.give_back(workdir)
-
-
-def _start_in_private_dir(workdirs: list[str], scratch: ScratchDirs,
-                          script: str | os.PathLike[str], envelope: Mapping[str, Any],
-                          path_env: str) -> tuple[subprocess.Popen, _Pipes]:
-    """Start in ``workdirs[-1]``, or once more in a fresh dir (appended) when that one vanished.
-
-    Ready dirs are not stat'ed when taken (a syscall per run); a temp
-    cleaner that removed one shows up here as a failed chdir instead.
-    """
-    try:
-        return _start_in(workdirs[-1], script, envelope, path_env)
-    except FileNotFoundError:
-        if os.path.isdir(workdirs[-1]):
-            raise
-    workdirs.append(scratch.take(fresh=True))
-    return _start_in(workdirs[-1], script, envelope, path_env)
 
 
 def _start_in(workdir: str, script: str | os.PathLike[str], envelope: Mapping[str, Any],

@@ -40,7 +40,6 @@ from sublarr.events.hook_runner import (
     resolve_script,
     run_script,
 )
-from sublarr.events.hook_scratch import ScratchDirs
 from sublarr.services import Services
 
 log = logging.getLogger(__name__)
@@ -101,8 +100,6 @@ class HookEngine:
                                      after_batch=self._refresh_if_stale,
                                      retry_seconds=RECORD_RETRY_SECONDS)
         self._groups = ProcessGroups()
-        # Enough ready dirs for a tick of the scratch thread at full speed (see hook_scratch).
-        self._scratch = ScratchDirs(ready=max(16, 8 * workers))
         self._by_event: dict[str, tuple[HookSpec, ...]] = {}
         self._reload_lock = threading.Lock()
         self._last_reload = 0.0
@@ -117,7 +114,6 @@ class HookEngine:
     def start(self) -> None:
         """Load the hook snapshot and start the workers and the recorder."""
         self.reload()
-        self._scratch.start()
         for number in range(self.workers):
             thread = threading.Thread(target=self._work, name=f"hook-worker-{number}", daemon=True)
             thread.start()
@@ -157,7 +153,6 @@ class HookEngine:
             self._join_workers(time.monotonic() + self._kill_grace)
         self._reject_queued()  # a producer that raced the shutdown queued behind the stops
         self._recorder.stop(self._shutdown_wait)
-        self._scratch.stop()
 
     def terminate_running(self, signum: int = signal.SIGTERM) -> int:
         """Signal the process group of every running script; returns how many there were.
@@ -232,7 +227,7 @@ class HookEngine:
             return ScriptResult.not_run(f"Refused to run: {exc}")
         try:
             return run_script(script, envelope, spec.timeout_seconds, path_env=self._path_env,
-                              groups=self._groups, scratch=self._scratch,
+                              groups=self._groups,
                               kill_grace=self._kill_grace)
         except Exception as exc:  # an OS surprise must not kill a worker
             log.exception("hook %s (%s) failed to run", spec.id, spec.name)
