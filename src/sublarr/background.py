@@ -1,7 +1,7 @@
 """Background threads give way to request threads and event producers.
 
 On a small home server every core is shared: while a webhook backlog is
-being worked off, the dispatcher's threads are runnable all the time, and a
+being worked off, the scheduler's threads are runnable all the time, and a
 producer (a request thread calling ``emit``) that had to queue behind them
 for the CPU would wait a full scheduler time slice, several milliseconds.
 On Linux, where niceness belongs to each thread, a background thread

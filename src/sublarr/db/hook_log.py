@@ -123,7 +123,7 @@ def entry_to_dict(entry: HookLogEntry) -> dict[str, Any]:
 
 
 def add_entries(session: Session, entries: list[dict[str, Any]]) -> None:
-    """Record many outcomes in one executemany (the webhook dispatcher's batches).
+    """Record many outcomes in one executemany (the webhook scheduler's batches).
 
     Same clipping and defaults as :func:`add_entry`; plain SQL to the driver,
     because this runs for every delivery.

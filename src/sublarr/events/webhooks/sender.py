@@ -1,0 +1,403 @@
+"""POSTs of webhook deliveries on urllib3, one attempt at a time.
+
+One keep-alive connection pool per origin (scheme, host, port); urllib3 never
+retries and never follows a redirect here (the outbox schedules retries, and a
+redirect is a final answer). Each attempt has one deadline for connecting,
+sending and reading the whole response: the socket timeout is what is left of
+it before every send and every receive, so a server trickling bytes cannot
+stretch an attempt. The response head is capped at :data:`HEAD_LIMIT` bytes
+and at most :data:`EXCERPT_LIMIT` bytes of the body are read (a longer body
+closes the connection instead of being drained). A response that is cut short
+or late is a failed attempt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.client
+import io
+import re
+import socket
+import ssl
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import Mapping
+from urllib.parse import urlsplit
+
+import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import ProtocolError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
+from urllib3.util.ssl_ import create_urllib3_context
+
+from sublarr.events.webhooks.policy import Verdict, classify, parse_webhook_retry_after
+
+EXCERPT_LIMIT = 4096
+HEAD_LIMIT = 64 * 1024  # status line and headers together, interim (1xx) ones included
+ERROR_LIMIT = 500
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# Checked before anything is sent, and never quoted: a URL's query may hold a token.
+_BAD_URL_CHARS = re.compile("[\x00-\x20\x7f]")
+# RFC 9110: a field name is a token; a value holds no control character but HTAB.
+_HEADER_NAMES = re.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+(?::[!#$%&'*+.^_`|~0-9A-Za-z-]+)*")
+_BAD_VALUE_CHARS = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+# urllib3 frames the body; a second Content-Length would make the request
+# ambiguous to the server (request smuggling).
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
+# What a connection the server closed while it sat idle raises on reuse, before
+# any response byte: nothing was processed, so one fresh attempt is safe.
+_STALE_CONNECTION_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError,
+                            BrokenPipeError)
+
+Origin = tuple[str, str, int]
+
+
+class InvalidRequest(ValueError):
+    """A URL or header that cannot be sent; the message never quotes the value."""
+
+
+class ResponseHeadTooLarge(http.client.HTTPException):
+    """The status line and headers exceed :data:`HEAD_LIMIT`."""
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """What one POST produced."""
+
+    status_code: int | None
+    excerpt: str | None
+    error: str | None
+    duration_ms: int
+    retry_after: float | None = None
+    started_at: datetime | None = None  # wall clock, for the run log
+
+    # Computed once: the scheduler and the recorder ask several times per delivery.
+    @cached_property
+    def verdict(self) -> Verdict:
+        return classify(self.status_code)
+
+    @cached_property
+    def success(self) -> bool:
+        return self.verdict is Verdict.SUCCESS
+
+
+class AttemptClock:
+    """The deadline of the attempt running in the calling thread, and what it saw."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def start(self, seconds: float) -> None:
+        state = self._local
+        state.end = time.monotonic() + seconds
+        state.connected = False  # a new connection was opened for this attempt
+        state.received = 0       # response bytes received
+
+    def remaining(self) -> float:
+        """Seconds left; TimeoutError once there are none."""
+        left = self._local.end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the attempt's deadline has passed")
+        return left
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self._local.end
+
+    def note_connected(self) -> None:
+        self._local.connected = True
+
+    def note_received(self, count: int) -> None:
+        self._local.received += count
+
+    def reused_and_silent(self) -> bool:
+        """The attempt went over an idle connection that never answered a byte."""
+        return not self._local.connected and not self._local.received
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's byte stream, each receive bounded by what is left of the attempt."""
+
+    def __init__(self, sock: socket.socket, clock: AttemptClock) -> None:
+        super().__init__()
+        self._sock = sock
+        # makefile, not the socket itself: the socket stays open while a
+        # response holds it, as http.client expects ("Connection: close").
+        self._raw = sock.makefile("rb", buffering=0)
+        self._clock = clock
+        self.polling = False  # receive only what is already there, never wait
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int | None:  # noqa: ANN001 - a writable buffer
+        self._sock.settimeout(0.0 if self.polling else self._clock.remaining())
+        count = self._raw.readinto(buffer)
+        if count:
+            self._clock.note_received(count)
+        return count
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _HeadLimit:
+    """Wraps the response stream while http.client reads the head: at most ``limit`` bytes."""
+
+    def __init__(self, fp: io.BufferedReader, limit: int) -> None:
+        self._fp = fp
+        self._left = limit
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self._fp.readline(self._left + 1 if size < 0 else min(size, self._left + 1))
+        self._left -= len(line)
+        if self._left < 0:
+            raise ResponseHeadTooLarge(f"response head larger than {HEAD_LIMIT // 1024} KiB")
+        return line
+
+    def close(self) -> None:
+        self._fp.close()
+
+
+class _BoundedResponse(http.client.HTTPResponse):
+    """http.client's response over a deadline-bound stream, with a capped head."""
+
+    def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None,
+                 url: str | None = None, *, clock: AttemptClock) -> None:
+        super().__init__(sock, debuglevel, method, url)
+        self._sock = sock
+        self.fp.close()
+        self.fp = io.BufferedReader(_DeadlineReader(sock, clock))
+
+    def _close_conn(self) -> None:
+        # The response is complete. Bytes after it (a second answer, junk) would
+        # be read as the next response: the connection must not be reused.
+        fp = self.fp
+        if isinstance(fp, io.BufferedReader) and not fp.closed:
+            fp.raw.polling = True
+            try:
+                trailing = bool(fp.peek(1))
+            except OSError:
+                trailing = True
+            if trailing:
+                with contextlib.suppress(OSError):
+                    self._sock.shutdown(socket.SHUT_RDWR)  # urllib3 sees it dropped
+        super()._close_conn()
+
+    def begin(self) -> None:
+        stream = self.fp
+        limited = self.fp = _HeadLimit(stream, HEAD_LIMIT)  # type: ignore[assignment]
+        try:
+            super().begin()
+        finally:
+            if self.fp is limited:  # else http.client closed it (no body to read)
+                self.fp = stream
+
+
+class _DeadlineConnection(HTTPConnection):
+    """A urllib3 connection whose connect, sends and receives share the attempt's deadline."""
+
+    def __init__(self, *args, clock: AttemptClock, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+        self.response_class = functools.partial(_BoundedResponse, clock=clock)
+
+    def connect(self) -> None:
+        self.timeout = self._clock.remaining()
+        super().connect()
+        self._clock.note_connected()
+
+    def send(self, data) -> None:  # noqa: ANN001 - bytes or a file-like, as http.client takes
+        if self.sock is not None:
+            self.sock.settimeout(self._clock.remaining())
+        super().send(data)
+
+
+class _DeadlineHTTPSConnection(_DeadlineConnection, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _DeadlineConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+def parse_origin(url: str) -> tuple[Origin, str]:
+    """The origin and request target (path plus query) of an http(s) URL."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise InvalidRequest(f"unsupported URL scheme {scheme[:16]!r} (http or https only)")
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:
+        raise InvalidRequest("URL has an invalid port") from None
+    if not parts.hostname:
+        raise InvalidRequest("URL has no host")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if _BAD_URL_CHARS.search(target) or not target.isascii():
+        raise InvalidRequest("URL path or query contains spaces, control or non-ASCII characters")
+    return (scheme, _ascii_host(parts.hostname), port), target
+
+
+def _ascii_host(host: str) -> str:
+    if _BAD_URL_CHARS.search(host):
+        raise InvalidRequest("URL host contains spaces or control characters")
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidRequest("URL host is not a valid host name") from None
+
+
+def check_headers(headers: Mapping[str, str]) -> None:
+    """:class:`InvalidRequest` unless every header can go on the wire as given."""
+    if headers and not _HEADER_NAMES.fullmatch(":".join(headers)):
+        raise InvalidRequest("a header name is not a valid HTTP token")
+    values = "".join(headers.values())
+    if _BAD_VALUE_CHARS.search(values):
+        raise InvalidRequest("a header value contains control characters (e.g. CR or LF)")
+    try:
+        values.encode("latin-1")
+    except UnicodeEncodeError:
+        raise InvalidRequest("a header contains characters outside Latin-1") from None
+    if {name.lower() for name in headers} & _FRAMING_HEADERS:
+        raise InvalidRequest("Content-Length and Transfer-Encoding are set by the sender")
+
+
+def describe_error(exc: BaseException, timeout: float) -> str:
+    """A short, secret-free description of a transport failure (the root cause's)."""
+    exc = root_cause(exc)
+    if isinstance(exc, (TimeoutError, Urllib3Timeout)):  # socket, TLS and deadline alike
+        return f"Timeout after {timeout:g}s"
+    return f"{type(exc).__name__}: {exc}"[:ERROR_LIMIT]
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The error under urllib3's wrappers (ProtocolError, SSLError, NewConnectionError)."""
+    while isinstance(exc, Urllib3Error):
+        inner = exc.__cause__ or next(
+            (arg for arg in exc.args if isinstance(arg, BaseException)), None)
+        if inner is None:
+            break
+        exc = inner
+    return exc
+
+
+class HttpSender:
+    """Pooled keep-alive POSTs, shared by the sender threads of one scheduler.
+
+    At most ``max_connections`` idle connections are kept per origin, for at
+    most ``max_pools`` origins (the least recently used pool is closed).
+    """
+
+    def __init__(self, max_connections: int, max_pools: int = 256) -> None:
+        self._max_connections = max_connections
+        self._max_pools = max_pools
+        self._clock = AttemptClock()
+        self._lock = threading.Lock()
+        self._pools: OrderedDict[Origin, urllib3.HTTPConnectionPool] = OrderedDict()
+        self._tls: ssl.SSLContext | None = None
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float
+             ) -> AttemptResult:
+        """POST once; never raises for network trouble (it becomes the result's error)."""
+        started, started_at = time.perf_counter(), datetime.now(timezone.utc)
+        self._clock.start(timeout)
+        try:
+            origin, target = parse_origin(url)
+            check_headers(headers)
+            response = self._send(origin, target, body, headers)
+            data = self._read_excerpt(response)
+        except Exception as exc:  # noqa: BLE001 - every failure is the attempt's result
+            error = describe_error(exc, timeout)
+            if self._clock.expired() and not error.startswith("Timeout"):
+                error = f"Timeout after {timeout:g}s ({error})"
+            return AttemptResult(None, None, error, _ms_since(started), None, started_at)
+        excerpt = data[:EXCERPT_LIMIT].decode("utf-8", "replace") if data else None
+        status = response.status
+        retry_after = parse_webhook_retry_after(response.headers.get("Retry-After"))
+        error = None if 200 <= status < 300 else f"HTTP {status}"
+        return AttemptResult(status, excerpt, error, _ms_since(started), retry_after, started_at)
+
+    def close(self) -> None:
+        """Close every idle connection; the sender stays usable."""
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), OrderedDict()
+        for pool in pools:
+            pool.close()
+
+    def _send(self, origin: Origin, target: str, body: bytes, headers: Mapping[str, str]
+              ) -> urllib3.BaseHTTPResponse:
+        pool = self._pool_for(origin)
+        try:
+            return self._urlopen(pool, target, body, headers)
+        except ProtocolError as exc:
+            stale = isinstance(root_cause(exc), _STALE_CONNECTION_ERRORS)
+            if not (stale and self._clock.reused_and_silent()):
+                raise  # a fresh connection failed, or the server had started answering
+        return self._urlopen(pool, target, body, headers)
+
+    def _urlopen(self, pool: urllib3.HTTPConnectionPool, target: str, body: bytes,
+                 headers: Mapping[str, str]) -> urllib3.BaseHTTPResponse:
+        left = self._clock.remaining()
+        return pool.urlopen("POST", target, body=body, headers=dict(headers), retries=False,
+                            redirect=False, assert_same_host=False,
+                            timeout=urllib3.Timeout(connect=left, read=left),
+                            preload_content=False, decode_content=False)
+
+    @staticmethod
+    def _read_excerpt(response: urllib3.BaseHTTPResponse) -> bytes:
+        """At most EXCERPT_LIMIT + 1 body bytes; a longer body closes the connection."""
+        try:
+            data = response.read(EXCERPT_LIMIT + 1, decode_content=False)
+            if len(data) > EXCERPT_LIMIT:
+                response.close()  # draining a long or endless body costs more than reconnecting
+            elif response.length_remaining:  # EOF before Content-Length was reached
+                raise http.client.IncompleteRead(data, response.length_remaining)
+            return data
+        except BaseException:
+            response.close()
+            raise
+        finally:
+            response.release_conn()
+
+    def _pool_for(self, origin: Origin) -> urllib3.HTTPConnectionPool:
+        with self._lock:
+            pool = self._pools.get(origin)
+            if pool is not None:
+                self._pools.move_to_end(origin)
+                return pool
+            evicted = self._pools.popitem(last=False)[1] if len(
+                self._pools) >= self._max_pools else None
+            pool = self._pools[origin] = self._new_pool(origin)
+        if evicted is not None:
+            evicted.close()  # a busy connection of it is closed when handed back
+        return pool
+
+    def _new_pool(self, origin: Origin) -> urllib3.HTTPConnectionPool:
+        scheme, host, port = origin
+        options = {"maxsize": self._max_connections, "block": False, "retries": False,
+                   "clock": self._clock}
+        if scheme == "http":
+            return _HTTPPool(host, port, **options)
+        if self._tls is None:
+            # One context for every origin: loading the CA store costs milliseconds.
+            context = create_urllib3_context()
+            context.load_default_certs()
+            self._tls = context
+        return _HTTPSPool(host, port, ssl_context=self._tls, **options)
+
+
+def _ms_since(started: float) -> int:
+    return max(int((time.perf_counter() - started) * 1000), 0)
