@@ -13,7 +13,7 @@ from sublarr.api.validation import documented, page_json, parse_body, parse_quer
 from sublarr.db import hook_log
 from sublarr.events.hooks import repo as hook_configs
 from sublarr.db.hook_log import LogFilter
-from sublarr.events.catalog import is_subscribable
+from sublarr.events.catalog import check_subscribable
 from sublarr.events.hooks.runner import ScriptPathError, resolve_script
 from sublarr.events.hooks.engine import COMPONENT_KEY, HookEngine
 from sublarr.services import current_services
@@ -32,12 +32,6 @@ MAX_ID = 2**63 - 1  # larger ids cannot exist, and SQLite refuses to compare wit
 RowId = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
-def _known_event(name: str) -> str:
-    if not is_subscribable(name):
-        raise ValueError(f"unknown event {name!r}: use a catalog event name or '*'")
-    return name
-
-
 class _HookFields(BaseModel):
     """Shared rules; read-only fields sent back by a client are ignored."""
 
@@ -53,7 +47,7 @@ class _HookFields(BaseModel):
     @field_validator("event_name", check_fields=False)
     @classmethod
     def _event_in_catalog(cls, value: str | None) -> str | None:
-        return None if value is None else _known_event(value)
+        return None if value is None else check_subscribable(value)
 
 
 class HookCreate(_HookFields):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from sublarr.db.base import utcnow
+from sublarr.db.base import iso_z, utcnow
 from sublarr.db.models import HookConfig
 
 if TYPE_CHECKING:
@@ -100,13 +99,9 @@ def hook_to_dict(hook: HookConfig) -> dict[str, Any]:
         "timeout_seconds": hook.timeout_seconds,
         "enabled": hook.enabled,
         "trigger_count": hook.trigger_count,
-        "last_triggered_at": _iso(hook.last_triggered_at),
+        "last_triggered_at": iso_z(hook.last_triggered_at),
         "last_success": hook.last_success,
         "consecutive_failures": hook.consecutive_failures,
-        "created_at": _iso(hook.created_at),
-        "updated_at": _iso(hook.updated_at),
+        "created_at": iso_z(hook.created_at),
+        "updated_at": iso_z(hook.updated_at),
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")

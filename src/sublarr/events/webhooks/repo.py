@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from sublarr.db.base import UTCDateTime, utcnow
+from sublarr.db.base import UTCDateTime, iso_z, utcnow
 from sublarr.db.models import WebhookConfig
 from sublarr.settings_base import SECRET_MASK
 
@@ -93,18 +92,14 @@ def to_public(row: WebhookConfig, reveal_secret: bool = False) -> dict[str, Any]
         "timeout_seconds": row.timeout_seconds,
         "enabled": row.enabled,
         "trigger_count": row.trigger_count,
-        "last_triggered_at": _iso(row.last_triggered_at),
+        "last_triggered_at": iso_z(row.last_triggered_at),
         "last_status_code": row.last_status_code,
         "last_error": row.last_error,
         "consecutive_failures": row.consecutive_failures,
         "disabled_reason": row.disabled_reason,
-        "created_at": _iso(row.created_at),
-        "updated_at": _iso(row.updated_at),
+        "created_at": iso_z(row.created_at),
+        "updated_at": iso_z(row.updated_at),
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 
 # Built once: the scheduler records a batch of outcomes many times a second.
