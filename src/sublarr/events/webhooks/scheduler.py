@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import heapq
 import logging
-import queue
 import threading
 import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable, Iterable
 
 from sublarr.background import background_thread
@@ -26,16 +24,15 @@ from sublarr.events.bus import EventBus
 from sublarr.events.webhooks.fanout import FanOutWriter
 from sublarr.events.webhooks.journal import WebhookJournal
 from sublarr.events.webhooks.outbox import Claimed, NewEvent, Outbox
-from sublarr.events.webhooks.request import Endpoint, attempt
 from sublarr.events.webhooks.results import Recorder
 from sublarr.events.webhooks.sender import AttemptResult, HttpSender
 from sublarr.events.webhooks.slots import SendSlots
 from sublarr.events.webhooks.subscriptions import SubscriptionRegistry
+from sublarr.events.webhooks.workers import Job, SenderWorkers
 from sublarr.owners import owner_is_gone
 
 log = logging.getLogger(__name__)
 
-LEASE_MARGIN_SECONDS = 5.0   # a send must finish this long before its lease runs out
 RELOAD_EVERY_SECONDS = 5.0   # re-read webhook configs (another process may edit them)
 STOP_GRACE_SECONDS = 5.0
 # Leases of a process that died (kill -9) are freed as soon as it is seen gone:
@@ -43,13 +40,39 @@ STOP_GRACE_SECONDS = 5.0
 # unreaped zombie, when its successor starts), rarely otherwise.
 OWNER_CHECK_BUSY_SECONDS = 1.0
 OWNER_CHECK_IDLE_SECONDS = 30.0
-FOLLOW_LIMIT = 16            # rows a worker sends for one webhook before yielding
 
 
-@dataclass(frozen=True)
-class Job:
-    claimed: Claimed
-    endpoint: Endpoint
+class Wakeups:
+    """When webhooks have a retry due: a heap of (monotonic time, webhook id)."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int]] = []
+
+    def add(self, at: float, webhook_id: int) -> None:
+        heapq.heappush(self._heap, (at, webhook_id))
+
+    def next_due(self) -> float:
+        return self._heap[0][0] if self._heap else float("inf")
+
+    def pop_due(self, now: float) -> set[int]:
+        due = set()
+        while self._heap and self._heap[0][0] <= now:
+            due.add(heapq.heappop(self._heap)[1])
+        return due
+
+
+def free_dead_leases(outbox: Outbox) -> tuple[int, float]:
+    """Make the leases of dead owners claimable again: (how many, seconds until the
+    next look — soon while other owners hold leases)."""
+    me = outbox.owner
+    try:
+        released, others = outbox.release_dead_leases(lambda o: owner_is_gone(o, me))
+    except Exception:
+        log.warning("could not check the owners of leased deliveries", exc_info=True)
+        released, others = 0, 1
+    if released:
+        log.info("freed %d deliveries leased by a process that is gone", released)
+    return released, OWNER_CHECK_BUSY_SECONDS if others else OWNER_CHECK_IDLE_SECONDS
 
 
 class WebhookScheduler:
@@ -67,31 +90,32 @@ class WebhookScheduler:
         self._fanout = FanOutWriter(outbox, registry, settings, journal, reserve=self.reserve,
                                     adopt=self.adopt, notify=self.notify,
                                     stopping=lambda: self._stopping)
+        self._workers = SenderWorkers(settings().webhook_workers, sender,
+                                      settings().webhook_thread_nice,
+                                      submit=self._recorder.submit, finish=self._finish)
         self._settings = settings
         self._sender = sender
         self._cond = threading.Condition()
         self._slots = SendSlots(settings().webhook_workers)  # guarded by _cond
         self._hinted: set[int] = set()      # webhooks to claim for in the next round
         self._backlog: set[int] = set()     # webhooks that may have unleased due rows
-        self._wakeups: list[tuple[float, int]] = []   # heap of (monotonic due, webhook_id)
+        self._wakeups = Wakeups()           # retries due (guarded by _cond)
         self._fanout_due = True             # stored events may lack delivery rows
-        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
-        self._threads: list[threading.Thread] = []
-        self._workers = settings().webhook_workers
+        self._scheduler_thread: threading.Thread | None = None
         self._stopping = False
         self._started = False
         self._next_owner_check = 0.0
 
-    # -- public -------------------------------------------------------------
     def start(self) -> None:
         if self._started:
             return
         self._started = True
         self._release_dead_leases()
         self._recorder.start()
-        for index in range(self._workers):
-            self._spawn(self._work, f"webhook-sender-{index}")
-        self._spawn(self._schedule_forever, "webhook-scheduler")
+        self._workers.start()
+        self._scheduler_thread = background_thread(
+            self._schedule_forever, "webhook-scheduler", self._settings().webhook_thread_nice)
+        self._scheduler_thread.start()
 
     def stop(self) -> None:
         """Stop claiming, let in-flight sends finish briefly, store their results."""
@@ -100,11 +124,10 @@ class WebhookScheduler:
                 return
             self._stopping = True
             self._cond.notify_all()
-        for _ in range(self._workers):
-            self._jobs.put(None)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for thread in self._threads:
-            thread.join(max(deadline - time.monotonic(), 0.1))
+        self._workers.stop(deadline)
+        if self._scheduler_thread is not None:
+            self._scheduler_thread.join(max(deadline - time.monotonic(), 0.1))
         leftovers = self._slots.buffered_ids()
         self._recorder.stop()
         try:
@@ -131,12 +154,8 @@ class WebhookScheduler:
             self._cond.notify()
 
     def reserve(self, webhook_ids: Iterable[int]) -> set[int]:
-        """The webhooks whose local buffer has room for a new row right now.
-
-        The fan-out stores those rows already leased to this process and
-        hands them over with :meth:`adopt`: no claim query per row.  Rows of
-        busy or failing webhooks go to the shared backlog instead.
-        """
+        """The webhooks with room for a new row now: the fan-out stores their rows leased
+        to us and hands them over with :meth:`adopt` (no claim query per row)."""
         cap = self._cap()
         with self._cond:
             if self._stopping or not self._started:
@@ -144,11 +163,8 @@ class WebhookScheduler:
             return self._slots.with_room(webhook_ids, cap)
 
     def adopt(self, claimed: list[Claimed]) -> None:
-        """Take rows the fan-out stored leased to us (see :meth:`reserve`).
-
-        Free slots start sending right here, handing the rows straight to a
-        worker instead of waking the scheduler first.
-        """
+        """Take rows the fan-out stored leased to us; free slots start sending right
+        here instead of waking the scheduler first."""
         stale: list[str] = []
         with self._cond:
             for row in claimed:
@@ -168,12 +184,6 @@ class WebhookScheduler:
         subs = self._registry.reload()
         self.notify(subs.enabled_ids())
 
-    # -- scheduler ----------------------------------------------------------
-    def _spawn(self, target: Callable[[], None], name: str) -> None:
-        thread = background_thread(target, name, self._settings().webhook_thread_nice)
-        thread.start()
-        self._threads.append(thread)
-
     def _cap(self) -> int:
         return self._settings().webhook_max_in_flight_per_endpoint
 
@@ -184,7 +194,7 @@ class WebhookScheduler:
                 if self._stopping:
                     return
                 hinted, self._hinted = self._hinted, set()
-                hinted |= self._pop_due_wakeups(time.monotonic())
+                hinted |= self._wakeups.pop_due(time.monotonic())
                 self._backlog |= hinted
                 fan_out, self._fanout_due = self._fanout_due, False
             try:
@@ -211,18 +221,9 @@ class WebhookScheduler:
             self._wait(next_poll)
 
     def _release_dead_leases(self) -> None:
-        """Make the leases of dead owners claimable again (and look again soon while
-        other owners hold leases)."""
-        me = self._outbox.owner
-        try:
-            released, others = self._outbox.release_dead_leases(lambda o: owner_is_gone(o, me))
-        except Exception:
-            log.warning("could not check the owners of leased deliveries", exc_info=True)
-            released, others = 0, 1
+        released, pause = free_dead_leases(self._outbox)
         if released:
-            log.info("freed %d deliveries leased by a process that is gone", released)
             self.notify(self._registry.current.enabled_ids())
-        pause = OWNER_CHECK_BUSY_SECONDS if others else OWNER_CHECK_IDLE_SECONDS
         self._next_owner_check = time.monotonic() + pause
 
     def _wait(self, next_poll: float) -> None:
@@ -230,16 +231,8 @@ class WebhookScheduler:
             if (self._stopping or self._hinted or self._fanout.has_deferred()
                     or self._fanout_due or self._slots.can_start(self._cap())):
                 return
-            until = next_poll
-            if self._wakeups:
-                until = min(until, self._wakeups[0][0])
+            until = min(next_poll, self._wakeups.next_due())
             self._cond.wait(max(until - time.monotonic(), 0.0))
-
-    def _pop_due_wakeups(self, now: float) -> set[int]:
-        due = set()
-        while self._wakeups and self._wakeups[0][0] <= now:
-            due.add(heapq.heappop(self._wakeups)[1])
-        return due
 
     def _poll_due(self) -> set[int]:
         subs = self._registry.current
@@ -276,53 +269,15 @@ class WebhookScheduler:
             self._outbox.release(stale)
 
     def _start_sends(self, webhook_ids: Iterable[int], stale: list[str]) -> None:
-        """Queue jobs round-robin while workers are free (caller holds the lock).
+        """Queue jobs round-robin while workers are free (caller holds the lock)."""
+        def start_one(wid: int) -> bool:
+            job = self._next_sendable(wid, stale)
+            if job is not None:
+                self._slots.started(wid)
+                self._workers.put(job)
+            return job is not None
 
-        Runs in the producer's emit too: it stops as soon as every worker is
-        busy instead of visiting each of possibly hundreds of webhooks.
-        """
-        cap, slots = self._cap(), self._slots
-        candidates = [wid for wid in webhook_ids if slots.buffers.get(wid)]
-        while candidates and slots.worker_free():
-            again = []
-            for wid in candidates:
-                if not slots.worker_free():
-                    return
-                buf = slots.buffers[wid]
-                if not slots.has_slot(wid, cap):
-                    continue
-                job = self._next_sendable(wid, stale)
-                if job is None:
-                    continue
-                slots.started(wid)
-                self._jobs.put(job)
-                if buf:
-                    again.append(wid)
-            candidates = again
-
-    # -- workers ------------------------------------------------------------
-    def _work(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            follows = 0
-            while job is not None:
-                result = self._send(job)
-                follow = result is not None and follows < FOLLOW_LIMIT
-                job = self._finish(job, result, follow)
-                follows += 1
-
-    def _send(self, job: Job) -> AttemptResult | None:
-        c = job.claimed
-        try:
-            result = attempt(self._sender, job.endpoint, c.id, c.event_name, c.event_id,
-                             c.payload.encode("utf-8"))
-        except Exception:  # a bug must not kill the worker; the lease will expire
-            log.exception("webhook send crashed for delivery %s", c.id)
-            return None
-        self._recorder.submit(c, job.endpoint, result)
-        return result
+        self._slots.round_robin(webhook_ids, self._cap(), start_one)
 
     def _finish(self, job: Job, result: AttemptResult | None, follow: bool) -> Job | None:
         """Free the job's slot, or keep it for the webhook's next buffered row.
@@ -354,17 +309,10 @@ class WebhookScheduler:
 
     def _next_sendable(self, wid: int, stale: list[str]) -> Job | None:
         """The webhook's next buffered row still worth sending (caller holds the lock)."""
-        buf = self._slots.buffers.get(wid)
         endpoint = self._registry.current.endpoints.get(wid)
-        now = utcnow()
-        while buf:
-            claimed = buf.popleft()
-            if endpoint is not None and endpoint.enabled and _lease_ok(claimed, endpoint, now):
-                return Job(claimed, endpoint)
-            stale.append(claimed.id)
-        return None
+        claimed = self._slots.next_sendable(wid, endpoint, utcnow(), stale)
+        return None if claimed is None or endpoint is None else Job(claimed, endpoint)
 
-    # -- recorder callback ----------------------------------------------------
     def _settled(self, webhook_id: int, retry_at: datetime | None, disabled: bool) -> None:
         """Called by the recorder after a batch is stored."""
         if disabled:
@@ -372,11 +320,5 @@ class WebhookScheduler:
         if retry_at is not None:
             delay = (retry_at - utcnow()).total_seconds()
             with self._cond:
-                heapq.heappush(self._wakeups, (time.monotonic() + max(delay, 0.0), webhook_id))
+                self._wakeups.add(time.monotonic() + max(delay, 0.0), webhook_id)
                 self._cond.notify()
-
-
-def _lease_ok(claimed: Claimed, endpoint: Endpoint, now: datetime) -> bool:
-    """Enough lease left to finish a send (so no other process can take it meanwhile)."""
-    needed = timedelta(seconds=endpoint.timeout_seconds + LEASE_MARGIN_SECONDS)
-    return claimed.lease_expires_at - now >= needed

@@ -9,11 +9,14 @@ endpoint never occupies every worker.
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterable
+from datetime import datetime, timedelta
+from typing import Callable, Iterable
 
 from sublarr.events.webhooks.outbox import Claimed
+from sublarr.events.webhooks.request import Endpoint
 
-PREFETCH_FACTOR = 8  # buffered rows per in-flight slot for a healthy webhook
+PREFETCH_FACTOR = 8          # buffered rows per in-flight slot for a healthy webhook
+LEASE_MARGIN_SECONDS = 5.0   # a send must finish this long before its lease runs out
 
 
 class SendSlots:
@@ -73,5 +76,40 @@ class SendSlots:
         else:
             self.failing.discard(webhook_id)
 
+    def round_robin(self, webhook_ids: Iterable[int], cap: int,
+                    start_one: Callable[[int], bool]) -> None:
+        """Offer each webhook with a buffered row and a free slot one start per round
+        while a worker is free; ``start_one`` says whether it started a send.
+
+        Runs in the producer's emit too: it stops as soon as every worker is
+        busy instead of visiting each of possibly hundreds of webhooks.
+        """
+        candidates = [wid for wid in webhook_ids if self.buffers.get(wid)]
+        while candidates and self.worker_free():
+            again = []
+            for wid in candidates:
+                if not self.worker_free():
+                    return
+                if self.has_slot(wid, cap) and start_one(wid) and self.buffers[wid]:
+                    again.append(wid)
+            candidates = again
+
+    def next_sendable(self, webhook_id: int, endpoint: Endpoint | None, now: datetime,
+                      stale: list[str]) -> Claimed | None:
+        """The webhook's next buffered row still worth sending; the others go to ``stale``."""
+        buf = self.buffers.get(webhook_id)
+        while buf:
+            claimed = buf.popleft()
+            if endpoint is not None and endpoint.enabled and lease_ok(claimed, endpoint, now):
+                return claimed
+            stale.append(claimed.id)
+        return None
+
     def buffered_ids(self) -> list[str]:
         return [c.id for buf in self.buffers.values() for c in buf]
+
+
+def lease_ok(claimed: Claimed, endpoint: Endpoint, now: datetime) -> bool:
+    """Enough lease left to finish a send (so no other process can take it meanwhile)."""
+    needed = timedelta(seconds=endpoint.timeout_seconds + LEASE_MARGIN_SECONDS)
+    return claimed.lease_expires_at - now >= needed
