@@ -11,7 +11,7 @@ import time
 import pytest
 from standardwebhooks import Webhook
 
-from sublarr.events.webhooks.outbox import PENDING
+from sublarr.events.webhooks.outbox_rows import PENDING
 from sublarr.events.webhooks.lifecycle import webhooks_of
 from tests.events.webhooks.conftest import (
     FAST_SETTINGS,
@@ -101,7 +101,7 @@ def outbox_ids(outbox):  # noqa: ANN001, ANN201
     from sqlalchemy import select
 
     from sublarr.db.models import WebhookDelivery
-    from sublarr.events.webhooks.outbox import public_delivery_id
+    from sublarr.events.webhooks.outbox_rows import public_delivery_id
 
     with outbox._db.engine.connect() as conn:
         return [public_delivery_id(key)

@@ -13,7 +13,8 @@ from sublarr.events.webhooks import repo as webhook_configs
 from sublarr.db.base import utcnow
 from sublarr.db.engine import Database, database_url_for
 from sublarr.events.webhooks.journal import FILE_NAME, WebhookJournal
-from sublarr.events.webhooks.outbox import PENDING, NewEvent, Outbox
+from sublarr.events.webhooks.outbox import Outbox
+from sublarr.events.webhooks.outbox_rows import PENDING, NewEvent
 from sublarr.events.webhooks.lifecycle import webhooks_of
 from tests.events.webhooks.conftest import FAST_SETTINGS, create_webhook, wait_until
 

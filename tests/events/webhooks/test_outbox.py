@@ -12,14 +12,8 @@ from sublarr.events.webhooks import repo as webhook_configs
 from sublarr.db.base import utcnow
 from sublarr.db.engine import Database, database_url_for
 from sublarr.owners import new_owner_id, owner_is_gone
-from sublarr.events.webhooks.outbox import (
-    DELIVERED,
-    FAILED,
-    PENDING,
-    AttemptRecord,
-    NewEvent,
-    Outbox,
-)
+from sublarr.events.webhooks.outbox import Outbox
+from sublarr.events.webhooks.outbox_rows import DELIVERED, FAILED, PENDING, AttemptRecord, NewEvent
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

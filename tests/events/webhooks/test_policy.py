@@ -11,7 +11,7 @@ import pytest
 from sublarr.events.webhooks.request import Endpoint, request_headers
 from sublarr.events.webhooks.sender import AttemptResult
 from sublarr.retry import parse_retry_after
-from sublarr.events.webhooks.outbox import DELIVERED, FAILED, PENDING, Claimed
+from sublarr.events.webhooks.outbox_rows import DELIVERED, FAILED, PENDING, Claimed
 from sublarr.events import runlog
 from sublarr.events.webhooks.outcomes import run_of, settle
 from sublarr.events.webhooks.policy import (

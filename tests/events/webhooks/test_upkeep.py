@@ -10,7 +10,7 @@ import pytest
 
 from sublarr.db import hook_log
 from sublarr.db.base import utcnow
-from sublarr.events.webhooks.outbox import DELIVERED, PENDING
+from sublarr.events.webhooks.outbox_rows import DELIVERED, PENDING
 from sublarr.events.webhooks.lifecycle import webhooks_of
 from tests.events.webhooks.conftest import (
     FAST_SETTINGS,

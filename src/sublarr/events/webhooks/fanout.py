@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from sublarr.config import Settings
 from sublarr.events.webhooks.journal import WebhookJournal
-from sublarr.events.webhooks.outbox import Claimed, FanOut, NewEvent, Outbox
+from sublarr.events.webhooks.outbox import Outbox
+from sublarr.events.webhooks.outbox_rows import Claimed, FanOut, NewEvent
 from sublarr.events.webhooks.subscriptions import SubscriptionRegistry
 
 log = logging.getLogger(__name__)

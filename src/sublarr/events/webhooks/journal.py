@@ -26,7 +26,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sublarr.db.engine import SQLITE_BUSY_TIMEOUT_MS, apply_sqlite_pragmas
-from sublarr.events.webhooks.outbox import NewEvent, count_targets, decode_targets, encode_targets
+from sublarr.events.webhooks.outbox_rows import (
+    NewEvent,
+    count_targets,
+    decode_targets,
+    encode_targets,
+)
 
 FILE_NAME = "webhook-intake.db"
 # Checkpoint the journal after this many removed events (its WAL would grow

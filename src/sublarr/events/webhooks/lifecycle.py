@@ -32,7 +32,8 @@ from sublarr.events.webhooks.sender import AttemptResult, HttpSender
 from sublarr.events.webhooks.scheduler import WebhookScheduler
 from sublarr.events.webhooks.journal import WebhookJournal
 from sublarr.events.webhooks.maintenance import Maintenance
-from sublarr.events.webhooks.outbox import PENDING, NewEvent, Outbox
+from sublarr.events.webhooks.outbox import Outbox
+from sublarr.events.webhooks.outbox_rows import PENDING, NewEvent
 from sublarr.events.webhooks.subscriptions import SubscriptionRegistry
 from sublarr.services import Services
 

@@ -1,4 +1,6 @@
-"""The webhook outbox (``webhook_events`` + ``webhook_deliveries``): the only module touching them.
+"""The webhook outbox (``webhook_events`` + ``webhook_deliveries``).
+
+Only this module and its base :mod:`~sublarr.events.webhooks.event_store` touch them.
 
 An emit stores its envelope once and a small row per (event, webhook)
 before ``emit`` returns.  Schedulers *claim* due rows by stamping a lease
@@ -12,305 +14,35 @@ its dead predecessors' leases at once.  Row states: ``pending`` →
 
 from __future__ import annotations
 
-import json
-import threading
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Callable, Collection, ContextManager, Iterable, Iterator, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
-from sqlalchemy import Connection, delete, func, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from sublarr.db.base import batch_stamp, driver_stamp, utcnow
-from sublarr.db.engine import Database
-from sublarr.events.webhooks import outbox_sql as sql
-from sublarr.owners import new_owner_id
+from sublarr.db.base import batch_stamp, utcnow
+from sublarr.events.webhooks.event_store import EventStore
+from sublarr.events.webhooks.outbox_rows import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    AttemptRecord,
+    Claimed,
+    StoredDelivery,
+    count_targets,
+    delivery_key,
+    public_delivery_id,
+)
 from sublarr.events.webhooks.outbox_sql import DELIVERIES as _T
 from sublarr.events.webhooks.outbox_sql import EVENTS as _E
 from sublarr.events.webhooks.outbox_sql import IS_PENDING, UNFANNED
 
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 PRUNE_CHUNK = 1000
-ID_PREFIX = "dlv_"
 
 
-def encode_targets(targets: Sequence[tuple[int, int]]) -> str:
-    """An event's ``(webhook_id, max_attempts)`` list as stored until its rows exist."""
-    return json.dumps(targets, separators=(",", ":"))
-
-
-def decode_targets(text: str) -> list[tuple[int, int]]:
-    return [(int(wid), int(max_attempts)) for wid, max_attempts in json.loads(text)]
-
-
-def count_targets(stored: Iterable[str], webhook_id: int | None = None) -> int:
-    """Deliveries that stored target lists will become (of one webhook, or all)."""
-    return sum(1 for text in stored for wid, _ in decode_targets(text)
-               if webhook_id is None or wid == webhook_id)
-
-
-def public_delivery_id(key: int) -> str:
-    return f"{ID_PREFIX}{key}"
-
-
-def delivery_key(delivery_id: str) -> int | None:
-    """The row id behind a public delivery id (None when it is not one of ours)."""
-    digits = delivery_id[len(ID_PREFIX):] if delivery_id.startswith(ID_PREFIX) else ""
-    return int(digits) if digits.isdigit() else None
-
-
-class Claimed(NamedTuple):
-    """A delivery this process holds a lease on (a tuple: one emit builds a hundred)."""
-
-    id: str
-    webhook_id: int
-    event_id: str
-    event_name: str
-    payload: str
-    attempts: int
-    max_attempts: int
-    lease_expires_at: datetime
-
-
-@dataclass(frozen=True)
-class NewEvent:
-    """An event to store with one pending delivery per ``(webhook_id, max_attempts)``."""
-
-    event_id: str
-    event_name: str
-    payload: str
-    targets: Sequence[tuple[int, int]]
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class FanOut:
-    """What one fan-out transaction stored."""
-
-    events: int                   # events whose rows now exist (0: none was waiting)
-    adopted: list[Claimed]        # rows stored already leased to this process
-    queued: set[int]              # webhooks that got rows in the shared backlog
-
-
-@dataclass(frozen=True)
-class AttemptRecord:
-    """The stored effect of one attempt on its row."""
-
-    delivery_id: str
-    status: str                   # PENDING (rescheduled), DELIVERED or FAILED
-    attempts: int
-    next_attempt_at: datetime
-    status_code: int | None
-    error: str | None
-    completed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class StoredDelivery:
-    """A delivery as the API and redelivery need it."""
-
-    id: str
-    webhook_id: int
-    event_id: str
-    event_name: str
-    payload: str
-    status: str
-    attempts: int
-
-
-class Outbox:
-    """Reads and writes the outbox tables for one process (lease owner ``owner``)."""
-
-    def __init__(self, db: Database, owner: str | None = None) -> None:
-        self._db = db
-        self.owner = owner or new_owner_id()
-        # SQLite has one writer: queueing our own writers on a lock here
-        # avoids SQLite's busy-handler sleeps (1, 2, 5… ms).
-        self._sqlite_writer = threading.Lock()
-        self._is_sqlite = db.dialect == "sqlite"
-        dialect = db.engine.dialect
-        self._dialect = db.dialect
-        self._to_db = driver_stamp(db.dialect)
-        self._claim = sql.claim_statement()
-        self._envelopes = sql.envelopes_statement()
-        self._probe = sql.probe_statement()
-        self._expire = sql.expire_statement()
-        self._marker = "?" if dialect.paramstyle == "qmark" else "%s"
-        self._record_sql = sql.record_sql(self._marker)
-        self._insert_event_sql = sql.events_insert_sql(self._marker, 1)
-        self._insert_unfanned_sql = sql.event_with_targets_insert_sql(self._marker)
-        self._unfanned = sql.unfanned_statement()
-        self._fanned = sql.fanned_statement()
-        self._own: Any = None       # the SQLite producer connection, see _producer_connection
-        self._closed = False
-
-    # -- transactions -------------------------------------------------------
-    @contextmanager
-    def write_connection(self) -> Iterator[Connection]:
-        """A Core connection in a transaction, serialised with our other writers on SQLite."""
-        with self._gate_cm(), self._db.engine.begin() as conn:
-            yield conn
-
-    @contextmanager
-    def write_session(self) -> Iterator[Session]:
-        """An ORM session for a batch spanning several tables (one commit)."""
-        with self._gate_cm(), self._db.session() as session:
-            yield session
-
-    def _gate_cm(self) -> ContextManager[Any]:
-        return self._sqlite_writer if self._is_sqlite else nullcontext()
-
-    # -- producer side ------------------------------------------------------
-    def enqueue(self, event_id: str, event_name: str, payload: str,
-                targets: Sequence[tuple[int, int]], now: datetime | None = None) -> list[str]:
-        """Store one pending row per ``(webhook_id, max_attempts)``; returns the delivery ids."""
-        event = NewEvent(event_id, event_name, payload, targets, now or utcnow())
-        return [public_delivery_id(key) for key in self.store(event)]
-
-    def store_event(self, event: NewEvent) -> None:
-        """The producer's write inside every ``emit``: one row, however many
-        webhooks want the event.
-
-        The targets ride along as JSON; :meth:`fan_out` writes the delivery
-        rows later, off the producer's thread.  Plain SQL to the driver: the
-        SQLAlchemy layers would cost more than the insert.
-        """
-        if not event.targets:
-            return
-        values = (event.event_id, event.event_name, event.payload,
-                  self._to_db(event.created_at), encode_targets(event.targets))
-        with self._raw_transaction(self._insert_unfanned_sql) as cursor:
-            cursor.execute(self._insert_unfanned_sql, values)
-
-    def store(self, event: NewEvent) -> list[int]:
-        """Store the event and its pending rows at once (redelivery, deferred
-        events); the row ids in ``targets`` order."""
-        if not event.targets:
-            return []
-        rows_sql = sql.deliveries_insert_sql(self._marker, len(event.targets))
-        params = self._row_params([event], (), None)
-        with self._raw_transaction(rows_sql) as cursor:
-            cursor.execute(self._insert_event_sql, (event.event_id, event.event_name,
-                                                    event.payload, self._to_db(event.created_at)))
-            cursor.execute(rows_sql, params)
-            # ids grow in VALUES order; RETURNING's own order is not promised
-            return sorted(row[0] for row in cursor.fetchall())
-
-    def _row_params(self, events: Sequence[NewEvent], leased_to_me: Collection[int],
-                    lease_until: datetime | None) -> list[Any]:
-        """Positional parameters of :func:`outbox_sql.deliveries_insert_sql`, in
-        ``targets`` order; rows of ``leased_to_me`` are stored leased to us."""
-        mine = (self.owner, self._to_db(lease_until))
-        params: list[Any] = []
-        for event in events:
-            stamp = self._to_db(event.created_at)
-            for wid, max_attempts in event.targets:
-                lease = mine if wid in leased_to_me else (None, None)
-                params += (wid, event.event_id, max_attempts, stamp, *lease)
-        return params
-
-    def fan_out(self, max_events: int, reserve: Callable[[Iterable[int]], set[int]],
-                lease_seconds: float, exists: Callable[[int], bool],
-                now: datetime | None = None) -> FanOut:
-        """Write the delivery rows of up to ``max_events`` events stored by
-        :meth:`store_event`, oldest first, and mark them done.
-
-        One transaction per call, so a producer waits behind at most one
-        bounded batch.  ``reserve`` picks the webhooks whose rows this
-        process will send itself: those are stored leased to us and returned
-        as claims (no claim query needed); the rest go to the shared backlog.
-        Targets whose webhook no longer ``exists`` (deleted since the emit)
-        are dropped.
-        """
-        until = (now or utcnow()) + timedelta(seconds=lease_seconds)
-        with self.write_connection() as conn:
-            taken = conn.execute(self._unfanned, {"f_limit": max_events}).all()
-            # RETURNING promises no order: oldest first, as emitted
-            stored = [_with_known_targets(_unfanned_event(row), exists)
-                      for row in sorted(taken, key=lambda r: (r.created_at, r.event_id))]
-            if not stored:
-                return FanOut(0, [], set())
-            adopted, queued = self._insert_rows(conn, stored, reserve, until)
-            conn.execute(self._fanned, {"f_ids": [e.event_id for e in stored]})
-        return FanOut(len(stored), adopted, queued)
-
-    def store_fanned(self, events: Sequence[NewEvent], reserve: Callable[[Iterable[int]], set[int]],
-                     lease_seconds: float, exists: Callable[[int], bool],
-                     now: datetime | None = None) -> FanOut:
-        """Store journalled events (see :mod:`sublarr.events.webhooks.journal`) with their
-        delivery rows in one transaction.
-
-        An event already stored (copied before a crash stopped its removal
-        from the journal) is skipped with its rows.
-        """
-        until = (now or utcnow()) + timedelta(seconds=lease_seconds)
-        with self.write_connection() as conn:
-            stamps = [self._to_db(e.created_at) for e in events]
-            inserted = {row[0] for row in conn.exec_driver_sql(
-                sql.events_insert_sql(self._marker, len(events)),
-                tuple(v for e, at in zip(events, stamps, strict=True)
-                      for v in (e.event_id, e.event_name, e.payload, at)))}
-            fresh = [_with_known_targets(e, exists) for e in events if e.event_id in inserted]
-            adopted, queued = self._insert_rows(conn, fresh, reserve, until)
-        return FanOut(len(events), adopted, queued)
-
-    def _insert_rows(self, conn: Connection, events: Sequence[NewEvent],
-                     reserve: Callable[[Iterable[int]], set[int]], until: datetime
-                     ) -> tuple[list[Claimed], set[int]]:
-        events = [e for e in events if e.targets]
-        count = sum(len(e.targets) for e in events)
-        if not count:
-            return [], set()
-        mine = reserve({wid for e in events for wid, _ in e.targets})
-        rows_sql = sql.deliveries_insert_sql(self._marker, count)
-        # ids grow in VALUES order; RETURNING's own order is not promised
-        keys = sorted(row[0] for row in conn.exec_driver_sql(
-            rows_sql, tuple(self._row_params(events, mine, until))))
-        return _pair_rows(events, keys, mine, until)
-
-    @contextmanager
-    def _raw_transaction(self, statement: str) -> Iterator[Any]:
-        """A DBAPI cursor in a transaction (SQLAlchemy's Connection and Transaction
-        objects would add a third to the producer's tiny one)."""
-        dbapi_error = self._db.engine.dialect.loaded_dbapi.Error
-        with self._gate_cm():
-            raw, pooled = self._producer_connection()
-            try:
-                cursor = raw.cursor()
-                yield cursor
-                cursor.close()
-                raw.commit()
-            except BaseException as exc:
-                raw.rollback()  # never leave our own connection inside a transaction
-                if isinstance(exc, dbapi_error):
-                    # the same typed errors (IntegrityError, OperationalError…) as elsewhere
-                    raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
-                raise
-            finally:
-                if pooled:
-                    raw.close()  # back to the pool
-
-    def _producer_connection(self) -> tuple[Any, bool]:
-        """(connection, whether it is pooled).  On SQLite our writers take turns
-        on one lock, so the producer keeps its own connection: a pool checkout
-        and check-in per emit would cost about a third of its insert."""
-        if not self._is_sqlite or self._closed:
-            return self._db.engine.raw_connection(), True
-        if self._own is None:
-            fairy = self._db.engine.raw_connection()  # with the engine's pragmas
-            fairy.detach()
-            self._own = fairy.dbapi_connection
-        return self._own, False
-
-    def close(self) -> None:
-        """Close the producer's own connection (later writes use the pool)."""
-        with self._gate_cm():
-            self._closed = True
-            if self._own is not None:
-                self._own.close()
-                self._own = None
+class Outbox(EventStore):
+    """The outbox tables for one process: storing (:class:`EventStore`), claiming,
+    recording, reading and pruning deliveries."""
 
     def redeliver(self, delivery_id: str, max_attempts: int) -> str | None:
         """A fresh pending copy of a stored delivery (same event id); None when pruned."""
@@ -471,34 +203,3 @@ class Outbox:
             removed += len(ids)
             if len(ids) < PRUNE_CHUNK:
                 return removed
-
-
-def _unfanned_event(row: Any) -> NewEvent:
-    return NewEvent(row.event_id, row.event_name, row.payload, decode_targets(row.targets),
-                    row.created_at)
-
-
-def _with_known_targets(event: NewEvent, exists: Callable[[int], bool]) -> NewEvent:
-    known = [t for t in event.targets if exists(t[0])]
-    return event if len(known) == len(event.targets) else replace(event, targets=known)
-
-
-def _pair_rows(events: Sequence[NewEvent], keys: Sequence[int], leased_to_me: Collection[int],
-               until: datetime) -> tuple[list[Claimed], set[int]]:
-    """The new rows (ids in ``targets`` order) as our claims, and the webhooks
-    whose rows went to the shared backlog."""
-    adopted: list[Claimed] = []
-    queued: set[int] = set()
-    targets = [(e, wid, max_attempts) for e in events for wid, max_attempts in e.targets]
-    for (e, wid, max_attempts), key in zip(targets, keys, strict=True):
-        if wid in leased_to_me:
-            adopted.append(Claimed(f"{ID_PREFIX}{key}", wid, e.event_id, e.event_name,
-                                   e.payload, 0, max_attempts, until))
-        else:
-            queued.add(wid)
-    return adopted, queued
-
-
-__all__ = ["AttemptRecord", "Claimed", "FanOut", "NewEvent", "Outbox", "StoredDelivery", "DELIVERED",
-           "FAILED", "PENDING", "delivery_key",
-           "public_delivery_id"]

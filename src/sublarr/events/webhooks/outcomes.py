@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sublarr.events.webhooks.request import Endpoint
 from sublarr.events.webhooks.sender import AttemptResult
-from sublarr.events.webhooks.outbox import DELIVERED, FAILED, PENDING, AttemptRecord, Claimed
+from sublarr.events.webhooks.outbox_rows import DELIVERED, FAILED, PENDING, AttemptRecord, Claimed
 from sublarr.events.webhooks.policy import Verdict, retry_delay, should_retry
 from sublarr.events.runlog import WEBHOOK, Run
 

@@ -22,7 +22,8 @@ from sublarr.events.webhooks.repo import Disabled
 from sublarr.events import runlog
 from sublarr.events.bus import EventBus
 from sublarr.events.webhooks.request import Endpoint
-from sublarr.events.webhooks.outbox import Claimed, Outbox
+from sublarr.events.webhooks.outbox import Outbox
+from sublarr.events.webhooks.outbox_rows import Claimed
 from sublarr.events.webhooks.outcomes import Settled, run_of, settle
 from sublarr.events.webhooks.sender import AttemptResult
 

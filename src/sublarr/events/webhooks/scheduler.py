@@ -23,7 +23,8 @@ from sublarr.db.base import utcnow
 from sublarr.events.bus import EventBus
 from sublarr.events.webhooks.fanout import FanOutWriter
 from sublarr.events.webhooks.journal import WebhookJournal
-from sublarr.events.webhooks.outbox import Claimed, NewEvent, Outbox
+from sublarr.events.webhooks.outbox import Outbox
+from sublarr.events.webhooks.outbox_rows import Claimed, NewEvent
 from sublarr.events.webhooks.results import Recorder
 from sublarr.events.webhooks.sender import AttemptResult, HttpSender
 from sublarr.events.webhooks.slots import SendSlots

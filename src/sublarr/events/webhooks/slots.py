@@ -12,7 +12,7 @@ from collections import deque
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from sublarr.events.webhooks.outbox import Claimed
+from sublarr.events.webhooks.outbox_rows import Claimed
 from sublarr.events.webhooks.request import Endpoint
 
 PREFETCH_FACTOR = 8          # buffered rows per in-flight slot for a healthy webhook

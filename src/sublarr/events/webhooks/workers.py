@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sublarr.background import background_thread
-from sublarr.events.webhooks.outbox import Claimed
+from sublarr.events.webhooks.outbox_rows import Claimed
 from sublarr.events.webhooks.request import Endpoint, attempt
 from sublarr.events.webhooks.sender import AttemptResult, HttpSender
 
