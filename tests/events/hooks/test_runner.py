@@ -15,12 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sublarr.events.hooks.runner import (
-    OUTPUT_LIMIT_CHARS,
-    ScriptPathError,
-    resolve_script,
-    run_script,
-)
+from sublarr.events.hooks.runner import OUTPUT_LIMIT_CHARS, run_script
+from sublarr.events.hooks.script_path import ScriptPathError, resolve_script
 from tests.events.hooks.conftest import (
     ENVELOPE,
     assert_processes_end,

@@ -14,7 +14,7 @@ from sublarr.db import hook_log
 from sublarr.events.hooks import repo as hook_configs
 from sublarr.db.hook_log import LogFilter
 from sublarr.events.catalog import check_subscribable
-from sublarr.events.hooks.runner import ScriptPathError, resolve_script
+from sublarr.events.hooks.script_path import ScriptPathError, resolve_script
 from sublarr.events.hooks.engine import COMPONENT_KEY, HookEngine
 from sublarr.services import current_services
 

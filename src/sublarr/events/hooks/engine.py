@@ -31,14 +31,9 @@ from sublarr.events.hooks.repo import HookSpec
 from sublarr.events import runlog
 from sublarr.events.bus import Envelope, EventBus, build_envelope, new_event_id, validate_payload
 from sublarr.events.catalog import CATALOG, WILDCARD
-from sublarr.events.hooks.runner import (
-    KILL_GRACE_SECONDS,
-    ProcessGroups,
-    ScriptPathError,
-    ScriptResult,
-    resolve_script,
-    run_script,
-)
+from sublarr.events.hooks.process_groups import ProcessGroups
+from sublarr.events.hooks.runner import KILL_GRACE_SECONDS, ScriptResult, run_script
+from sublarr.events.hooks.script_path import ScriptPathError, resolve_script
 
 log = logging.getLogger(__name__)
 

@@ -21,16 +21,15 @@ from __future__ import annotations
 import os
 import select
 import signal
-import stat
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from sublarr.events.hooks.environment import build_environment, stdin_document
+from sublarr.events.hooks.process_groups import ProcessGroups, group_alive, signal_group
 
 OUTPUT_LIMIT_CHARS = 4096
 KILL_GRACE_SECONDS = 5.0
@@ -41,60 +40,6 @@ _POLL_SECONDS = 0.05
 _UNTIL_INTERVAL_SECONDS = 0.005
 
 SCRATCH_PREFIX = "sublarr-hook-"
-
-
-# --------------------------------------------------------------------------- script path
-
-
-class ScriptPathError(ValueError):
-    """A script_path that does not name an executable regular file inside the hooks dir."""
-
-
-def resolve_script(script_path: str, hooks_dir: str | os.PathLike[str]) -> str:
-    """The real path of the script (symlinks resolved); raises :class:`ScriptPathError`.
-
-    A relative ``script_path`` is taken relative to ``hooks_dir``.
-    """
-    if not script_path or "\0" in script_path:
-        raise ScriptPathError("script_path must be a non-empty path without NUL characters")
-    try:
-        root, _ = _real_path_and_mode(os.fspath(hooks_dir), with_mode=False)
-        real, mode = _real_path_and_mode(os.path.join(root, script_path))
-    except FileNotFoundError:
-        raise ScriptPathError(f"script_path {script_path!r} does not exist") from None
-    except (OSError, RuntimeError) as exc:
-        raise ScriptPathError(f"script_path {script_path!r} cannot be resolved: {exc}") from None
-    if not real.startswith(root.rstrip(os.sep) + os.sep):
-        raise ScriptPathError(
-            f"script_path {script_path!r} resolves to {real!r}, outside the hooks "
-            f"directory {root!r}; put the script (not a link leading out) in that directory")
-    if not stat.S_ISREG(mode):
-        raise ScriptPathError(f"script_path {script_path!r} is not a regular file")
-    if not os.access(real, os.X_OK):
-        raise ScriptPathError(
-            f"script_path {script_path!r} is not executable (chmod +x it and add a #! line)")
-    return real
-
-
-def _real_path_and_mode(path: str, *, with_mode: bool = True) -> tuple[str, int]:
-    """The symlink-free path of an existing file and its mode (0 unless ``with_mode``).
-
-    On Linux the kernel resolves the whole path at once (``O_PATH`` +
-    ``/proc/self/fd``): a fixed handful of syscalls instead of one ``lstat``
-    per component, which matters on a busy worker.
-    """
-    if hasattr(os, "O_PATH"):
-        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-        try:
-            real = os.readlink(f"/proc/self/fd/{fd}")
-            if real.startswith("/"):
-                return real, os.fstat(fd).st_mode if with_mode else 0
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-    real = os.path.realpath(path, strict=True)
-    return real, os.stat(real).st_mode
 
 
 # --------------------------------------------------------------------------- result
@@ -129,72 +74,6 @@ def exit_error(exit_code: int) -> str | None:
         except ValueError:
             return f"Killed by signal {-exit_code}"
     return f"Exit code {exit_code}"
-
-
-# --------------------------------------------------------------------------- process groups
-
-
-class ProcessGroups:
-    """The process groups of running scripts, so shutdown can signal them all."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._groups: set[int] = set()
-
-    def add(self, pgid: int) -> None:
-        with self._lock:
-            self._groups.add(pgid)
-
-    def discard(self, pgid: int) -> None:
-        with self._lock:
-            self._groups.discard(pgid)
-
-    def signal_all(self, signum: int) -> int:
-        """Send ``signum`` to every running group; returns how many groups there were."""
-        with self._lock:
-            groups = list(self._groups)
-        for pgid in groups:
-            _signal_group(pgid, signum)
-        return len(groups)
-
-
-def _signal_group(pgid: int, signum: int) -> None:
-    try:
-        os.killpg(pgid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def group_alive(pgid: int) -> bool:
-    """Whether a process of group ``pgid`` still runs (zombies do not count).
-
-    Zombies matter where PID 1 does not reap orphans (many containers): an
-    exited background child stays a zombie in the group forever.
-    """
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return True
-    for entry in entries:
-        if entry.isdigit() and _live_member(entry, pgid):
-            return True
-    return False
-
-
-def _live_member(pid: str, pgid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            raw = handle.read()
-    except OSError:
-        return False
-    fields = raw[raw.rfind(b")") + 2:].split()
-    return len(fields) > 2 and fields[2] == str(pgid).encode() and fields[0] not in (b"Z", b"X")
 
 
 # --------------------------------------------------------------------------- pipes
@@ -418,7 +297,7 @@ def _end_group(proc: subprocess.Popen, pipes: _Pipes, grace: float) -> None:
 
     if gone():
         return
-    _signal_group(pgid, signal.SIGTERM)
+    signal_group(pgid, signal.SIGTERM)
     deadline = time.monotonic() + grace
     while not gone() and time.monotonic() < deadline:
         if pipes.open:
@@ -426,7 +305,7 @@ def _end_group(proc: subprocess.Popen, pipes: _Pipes, grace: float) -> None:
         else:
             time.sleep(_POLL_SECONDS)
     if not gone():
-        _signal_group(pgid, signal.SIGKILL)
+        signal_group(pgid, signal.SIGKILL)
 
 
 def _wait(proc: subprocess.Popen, deadline: float) -> bool:
