@@ -40,6 +40,7 @@ from sublarr.events.webhooks.deadline_http import (
 from sublarr.events.webhooks.policy import Verdict, classify, parse_webhook_retry_after
 
 EXCERPT_LIMIT = 4096
+URL_CACHE_LIMIT = 4096  # webhooks have few distinct URLs; this only bounds churn
 ERROR_LIMIT = 500
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Checked before anything is sent, and never quoted: a URL's query may hold a token.
@@ -160,6 +161,7 @@ class HttpSender:
         self._lock = threading.Lock()
         self._pools: OrderedDict[Origin, urllib3.HTTPConnectionPool] = OrderedDict()
         self._tls: ssl.SSLContext | None = None
+        self._targets: dict[str, tuple[Origin, str]] = {}  # parsed URLs (few distinct ones)
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float
              ) -> AttemptResult:
@@ -167,7 +169,7 @@ class HttpSender:
         started, started_at = time.perf_counter(), datetime.now(timezone.utc)
         self._clock.start(timeout)
         try:
-            origin, target = parse_origin(url)
+            origin, target = self._parsed(url)
             check_headers(headers)
             response = self._send(origin, target, body, headers)
             data = self._read_excerpt(response)
@@ -223,6 +225,15 @@ class HttpSender:
             raise
         finally:
             response.release_conn()
+
+    def _parsed(self, url: str) -> tuple[Origin, str]:
+        parsed = self._targets.get(url)
+        if parsed is None:
+            parsed = parse_origin(url)  # InvalidRequest is not cached
+            if len(self._targets) >= URL_CACHE_LIMIT:
+                self._targets = {}
+            self._targets[url] = parsed
+        return parsed
 
     def _pool_for(self, origin: Origin) -> urllib3.HTTPConnectionPool:
         with self._lock:
