@@ -147,13 +147,43 @@ class _DeadlineConnection(HTTPConnection):
         super().__init__(*args, **kwargs)
         self._clock = clock
         self.response_class = functools.partial(_BoundedResponse, clock=clock)
+        # The request head is held back and sent with the body: one send, one
+        # segment, one wake-up of the receiver instead of two.
+        self._hold_head = False
+        self._head = b""
 
     def connect(self) -> None:
         self.timeout = self._clock.remaining()
         super().connect()
         self._clock.note_connected()
 
+    def endheaders(self, message_body=None, *, encode_chunked: bool = False) -> None:  # noqa: ANN001
+        self._hold_head = message_body is None
+        super().endheaders(message_body, encode_chunked=encode_chunked)
+
     def send(self, data) -> None:  # noqa: ANN001 - bytes or a file-like, as http.client takes
+        if self._hold_head and isinstance(data, bytes):
+            self._hold_head, self._head = False, data
+            return
+        if self._head:
+            head, self._head = self._head, b""
+            if isinstance(data, (bytes, bytearray)):
+                data = head + data
+            else:
+                self._send_now(head)
+        self._send_now(data)
+
+    def getresponse(self):  # noqa: ANN201 - urllib3's response
+        if self._head:  # a request without a body
+            head, self._head = self._head, b""
+            self._send_now(head)
+        return super().getresponse()
+
+    def close(self) -> None:
+        self._hold_head, self._head = False, b""
+        super().close()
+
+    def _send_now(self, data) -> None:  # noqa: ANN001
         if self.sock is not None:
             self.sock.settimeout(self._clock.remaining())
         super().send(data)
