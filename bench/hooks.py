@@ -21,8 +21,8 @@ from pathlib import Path
 
 from bench.common import print_table, summary_us, time_calls
 from sublarr.app import create_app
-from sublarr.db import hook_configs
-from sublarr.events.hooks import COMPONENT_KEY
+from sublarr.events.hooks import repo as hook_configs
+from sublarr.events.hooks.engine import COMPONENT_KEY
 from sublarr.services import services_of
 
 WORKERS = 4

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.common import print_table
 from sublarr.providers.candidate import Candidate, MediaInfo, ProviderQuery, ReleaseInfo
-from sublarr.providers.scoring import DEFAULT_WEIGHTS, compute_score
+from sublarr.scoring.scores import DEFAULT_WEIGHTS, compute_score
 
 CANDIDATES = 10_000
 ROUNDS = 5

@@ -39,7 +39,7 @@ def test_zero_means_normal_priority():
     assert seen == [before]
 
 
-def test_the_webhook_dispatcher_threads_run_at_the_configured_niceness(services):
+def test_the_webhook_scheduler_threads_run_at_the_configured_niceness(services):
     configured = services.settings.current.webhook_thread_nice
     names = ("webhook-scheduler", "webhook-sender-0", "webhook-recorder", "event-maintenance")
     threads = {t.name: t for t in threading.enumerate() if t.name in names}

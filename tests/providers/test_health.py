@@ -12,7 +12,7 @@ from sublarr.providers.errors import (
     ProviderUnavailable,
 )
 from sublarr.providers.health import ProviderHealth, pause_seconds
-from sublarr.providers.http import retry_after_seconds
+from sublarr.retry import parse_retry_after as retry_after_seconds
 from sublarr.providers.media_hash import BLOCK, movie_hash
 
 SETTINGS = SimpleNamespace(provider_rate_limit_per_minute=60, provider_backoff_seconds=60.0,

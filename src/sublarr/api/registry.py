@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sublarr.api import hooks, scoring, system, webhooks
+from sublarr.api import system
+from sublarr.events.hooks import api as hooks_api
+from sublarr.events.webhooks import api as webhooks_api
 from sublarr.library import api as library_api
 from sublarr.providers import api as providers_api
 from sublarr.providers import picks_api
 from sublarr.profiles import api as profiles_api
 from sublarr.tasks import api as tasks_api
+from sublarr.scoring import api as scoring_api
 from sublarr.translation import api as translation_api
 from sublarr.wanted import api as wanted_api
 from sublarr.whisper import api as whisper_api
@@ -17,9 +20,9 @@ from sublarr.whisper import api as whisper_api
 BLUEPRINTS = (
     system.bp,
     system.metrics_bp,
-    hooks.bp,
-    webhooks.bp,
-    scoring.bp,
+    hooks_api.bp,
+    webhooks_api.bp,
+    scoring_api.bp,
     library_api.bp,
     wanted_api.bp,
     providers_api.bp,

@@ -78,6 +78,11 @@ def batch_stamp(dialect_name: str) -> Callable[[datetime | None], Any]:
     return stamp
 
 
+def iso_z(moment: datetime | None) -> str | None:
+    """An API timestamp: ISO 8601 in UTC with a ``Z`` (None stays None)."""
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(timezone.utc)

@@ -63,7 +63,7 @@ def apply_sqlite_pragmas(dbapi_conn) -> None:  # noqa: ANN001 - a DBAPI connecti
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     # Checkpoints run on a background thread (Database.checkpoint, started by
-    # the webhook dispatcher), never inside a producer's commit.
+    # the webhook scheduler), never inside a producer's commit.
     cur.execute("PRAGMA wal_autocheckpoint=0")
     cur.close()
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from sublarr.db.base import batch_stamp, utcnow
+from sublarr.db.base import batch_stamp, iso_z, utcnow
 from sublarr.db.models import HookLogEntry
 
 EXCERPT_LIMIT = 4096
@@ -118,12 +118,12 @@ def entry_to_dict(entry: HookLogEntry) -> dict[str, Any]:
         "error": entry.error,
         "attempts": entry.attempts,
         "duration_ms": entry.duration_ms,
-        "triggered_at": entry.triggered_at.isoformat().replace("+00:00", "Z"),
+        "triggered_at": iso_z(entry.triggered_at),
     }
 
 
 def add_entries(session: Session, entries: list[dict[str, Any]]) -> None:
-    """Record many outcomes in one executemany (the webhook dispatcher's batches).
+    """Record many outcomes in one executemany (the webhook scheduler's batches).
 
     Same clipping and defaults as :func:`add_entry`; plain SQL to the driver,
     because this runs for every delivery.

@@ -34,7 +34,7 @@ class SettingRow(Base):
 
 
 class HookConfig(Base):
-    """A user script bound to an event. Owner: :mod:`sublarr.db.hook_configs`."""
+    """A user script bound to an event. Owner: :mod:`sublarr.events.hooks.repo`."""
 
     __tablename__ = "hook_configs"
 
@@ -53,7 +53,7 @@ class HookConfig(Base):
 
 
 class WebhookConfig(Base):
-    """An outgoing webhook endpoint. Owner: :mod:`sublarr.db.webhook_configs`."""
+    """An outgoing webhook endpoint. Owner: :mod:`sublarr.events.webhooks.repo`."""
 
     __tablename__ = "webhook_configs"
 
@@ -77,7 +77,7 @@ class WebhookConfig(Base):
 
 
 class WebhookEvent(Base):
-    """An event's envelope, stored once for all its deliveries. Owner: :mod:`sublarr.events.outbox`.
+    """An event's envelope, stored once for all its deliveries. Owner: :mod:`sublarr.events.webhooks.outbox`.
 
     Removed with the last of its deliveries (retention).
     """
@@ -99,7 +99,7 @@ class WebhookEvent(Base):
 
 
 class WebhookDelivery(Base):
-    """One event to deliver to one webhook (the outbox). Owner: :mod:`sublarr.events.outbox`.
+    """One event to deliver to one webhook (the outbox). Owner: :mod:`sublarr.events.webhooks.outbox`.
 
     status: ``pending`` (due at ``next_attempt_at``) → ``delivered`` | ``failed``
     (final) ; a claimed row keeps ``pending`` with ``lease_expires_at`` in the
@@ -168,7 +168,7 @@ class HookLogEntry(Base):
 
 
 class ScoringWeight(Base):
-    """A user-edited scoring weight. Owner: :mod:`sublarr.db.scoring_repo`."""
+    """A user-edited scoring weight. Owner: :mod:`sublarr.scoring.repo`."""
 
     __tablename__ = "scoring_weights"
     __table_args__ = (UniqueConstraint("score_type", "weight_key", name="uq_scoring_weights_type_key"),)
@@ -181,7 +181,7 @@ class ScoringWeight(Base):
 
 
 class ProviderScoreModifier(Base):
-    """A per-provider score bonus/malus. Owner: :mod:`sublarr.db.scoring_repo`."""
+    """A per-provider score bonus/malus. Owner: :mod:`sublarr.scoring.repo`."""
 
     __tablename__ = "provider_score_modifiers"
 

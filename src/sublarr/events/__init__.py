@@ -2,7 +2,7 @@
 
 Public surface: :func:`emit_event`, :data:`CATALOG` and
 :func:`sublarr.events.system.init_event_system` (kept in its own module so
-importing the catalog never drags in the hook engine and the dispatcher).
+importing the catalog never drags in the hook engine and the scheduler).
 """
 
 from __future__ import annotations

@@ -295,5 +295,12 @@ def is_subscribable(name: str) -> bool:
     return name == WILDCARD or name in CATALOG
 
 
+def check_subscribable(name: str) -> str:
+    """``name`` when :func:`is_subscribable`; a ValueError for the API's 422 otherwise."""
+    if not is_subscribable(name):
+        raise ValueError(f"unknown event {name!r}: use a catalog event name or '*'")
+    return name
+
+
 def describe_catalog() -> list[dict[str, Any]]:
     return [spec.describe() for spec in _SPECS]

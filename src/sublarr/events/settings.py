@@ -21,7 +21,7 @@ class EventSettings(BaseModel):
         120.0, ge=1, le=3600, description="How long a claimed delivery stays reserved"
     )
     webhook_poll_seconds: float = Field(
-        1.0, gt=0, le=60, description="Dispatcher idle poll interval"
+        1.0, gt=0, le=60, description="Webhook scheduler idle poll interval"
     )
     webhook_thread_nice: int = Field(
         10, ge=0, le=19,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from sublarr.events.bridge import connect_bridge
-from sublarr.events.hooks import init_hooks
-from sublarr.events.webhooks import init_webhooks
+from sublarr.events.hooks.lifecycle import init_hooks
+from sublarr.events.webhooks.lifecycle import init_webhooks
 from sublarr.services import services_of
 
 

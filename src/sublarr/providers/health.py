@@ -17,6 +17,7 @@ from sublarr.providers.errors import (
     ProviderQuotaExceeded,
     ProviderRateLimited,
 )
+from sublarr.retry import DAY_SECONDS, backoff_seconds
 
 
 def pause_seconds(failures: int, base: float, cap: float, retry_after: float | None = None,
@@ -29,9 +30,9 @@ def pause_seconds(failures: int, base: float, cap: float, retry_after: float | N
     """
     if isinstance(error, ProviderAuthError):
         return cap
-    delay = min(cap, base * (2 ** max(0, failures - 1)))
+    delay = backoff_seconds(failures, base, cap)
     if retry_after is not None and isinstance(error, (ProviderRateLimited, ProviderQuotaExceeded)):
-        delay = max(delay, min(retry_after, 86_400.0))
+        delay = max(delay, min(retry_after, DAY_SECONDS))
     return delay
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 import requests
@@ -27,6 +25,7 @@ from sublarr.outbound_http import (
     redact,
 )
 from sublarr.providers.health import ProviderHealth
+from sublarr.retry import parse_retry_after
 
 
 @dataclass(frozen=True)
@@ -46,23 +45,6 @@ class HttpReply:
         except (ValueError, UnicodeDecodeError) as exc:
             raise ProviderBadResponse(f"{provider}: malformed JSON: {exc}",
                                       status_code=self.status) from exc
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds (it is either a number or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    now = now or datetime.now(timezone.utc)
-    return max(0.0, (moment - now).total_seconds())
 
 
 class ProviderHttp:
@@ -125,7 +107,7 @@ class ProviderHttp:
             return ProviderAuthError(text, status_code=status)
         if status == 429:
             return ProviderRateLimited(text, status_code=status,
-                                       retry_after=retry_after_seconds(reply.headers.get("retry-after")))
+                                       retry_after=parse_retry_after(reply.headers.get("retry-after")))
         if status >= 500:
             return ProviderUnavailable(text, status_code=status)
         return ProviderError(text, status_code=status)

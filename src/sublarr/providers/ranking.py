@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sublarr.db import scoring_repo
+from sublarr.scoring import repo as scoring_repo
 from sublarr.db.engine import Database
 from sublarr.providers.candidate import Candidate, MediaInfo
-from sublarr.providers.scoring import (
+from sublarr.scoring.scores import (
     ADDED_EVEN_WITH_HASH,
     EffectiveWeights,
     WeightsCache,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sublarr.events.maintenance import PRUNE_EVERY_SECONDS
-from sublarr.events.webhooks import webhooks_of
+from sublarr.events.webhooks.lifecycle import webhooks_of
+from sublarr.events.webhooks.maintenance import PRUNE_EVERY_SECONDS
 from sublarr.services import Services
 from sublarr.tasks.periodic import PeriodicJob
 from sublarr.tasks.registry import TaskRegistry

@@ -15,6 +15,7 @@ from sublarr.outbound_http import (
     new_session,
     read_capped,
 )
+from sublarr.retry import backoff_seconds, parse_retry_after
 from sublarr.translation.errors import BackendError, JobInterrupted
 
 ErrorMapper = Callable[[int, Any], "BackendError | None"]
@@ -30,8 +31,8 @@ class RetryPolicy:
     def delay(self, attempt: int, asked: float | None = None) -> float:
         """Wait before retry number ``attempt`` (0-based): doubling, at least what the
         server asked for, capped."""
-        wait = max(self.backoff_seconds * (2 ** attempt), asked or 0.0)
-        return min(MAX_BACKOFF_SECONDS, wait)
+        ladder = backoff_seconds(attempt + 1, self.backoff_seconds, MAX_BACKOFF_SECONDS)
+        return min(MAX_BACKOFF_SECONDS, max(ladder, asked or 0.0))
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class JsonClient:
             detail = "an HTML page" if html else _excerpt(payload)
             raise BackendError(f"{self.label} answered {status} at {url}: {detail}",
                                retryable=retryable,
-                               retry_after=_retry_after(response.headers.get("Retry-After")))
+                               retry_after=parse_retry_after(response.headers.get("Retry-After")))
         if html:
             raise BackendError(f"{self.label} answered an HTML page instead of JSON at {url}; "
                                "check the configured URL")
@@ -117,14 +118,6 @@ class JsonClient:
             raise BackendError(f"{self.label} answered something that is not JSON at {url}: "
                                f"{_excerpt(payload)}")
         return payload
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (the HTTP-date form is ignored)."""
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
 
 
 def _looks_like_html(response: Answer) -> bool:

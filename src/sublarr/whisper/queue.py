@@ -86,7 +86,6 @@ class WhisperQueue:
         self._next_recovery = time.monotonic() + RECOVERY_EVERY_SECONDS
 
     # -- lifecycle ---------------------------------------------------------------------------
-
     def start(self) -> None:
         self.recover_abandoned()
         self.resize_workers()
@@ -133,7 +132,6 @@ class WhisperQueue:
         return found.requeued
 
     # -- the API's verbs ---------------------------------------------------------------------
-
     def submit(self, media_path: str, language: str | None, priority: int,
                audio_track: int | None) -> JobRecord:
         """Queue a transcription; raises ``MediaNotFoundError``, ``DuplicateJobError`` or
@@ -198,7 +196,6 @@ class WhisperQueue:
                 self._changed.wait(min(0.2, remaining))
 
     # -- workers -----------------------------------------------------------------------------
-
     def _work(self, index: int) -> None:
         host = ModelHost(self._settings.current.whisper_model_keep_seconds)
         try:
@@ -313,14 +310,16 @@ class WhisperQueue:
                        {"media_path": media_path, "error": CANCELLED_MESSAGE, "cancelled": True})
 
     def _emit_progress_final(self, spec: JobSpec, status: str) -> None:
-        data: dict[str, Any] = {"job_id": spec.id, "media_path": spec.media_path,
-                                "status": status, "stage": "finished",
-                                "percent": 100.0 if status == COMPLETED else None,
-                                "eta_seconds": 0}
-        self._progress.emit("whisper_progress", data)
+        self._progress.emit("whisper_progress", final_progress(spec, status))
 
     def _notify(self) -> None:
         with self._changed:
             self._generation += 1
             self._changed.notify_all()
 
+
+def final_progress(spec: JobSpec, status: str) -> dict[str, Any]:
+    """The last ``whisper_progress`` of a job that ended with ``status``."""
+    return {"job_id": spec.id, "media_path": spec.media_path, "status": status,
+            "stage": "finished", "percent": 100.0 if status == COMPLETED else None,
+            "eta_seconds": 0}
