@@ -49,7 +49,7 @@ def _accept(action: WebhookAction) -> Any:
     log.info("webhook %s/%s: %s", action.source, action.event_type, action.title or "-")
     body = {"source": action.source, "event_type": action.event_type,
             "files": len(action.new_files)}
-    if action.has_work and services.components[INTAKE_COMPONENT].submit(action) is None:
+    if action.has_work and not services.components[INTAKE_COMPONENT].submit(action):
         raise ApiError("Sublarr is shutting down; send the webhook again later", status=503,
                        code="shutting_down")
     if action.new_files:

@@ -36,9 +36,10 @@ def init_library(app: Flask, services: Services) -> None:
     def sink():  # noqa: ANN202 - the wanted pipeline, looked up when work arrives
         return services.components.get(SINK_COMPONENT)
 
-    intake = WebhookIntake(services.progress, sink)
+    intake = WebhookIntake(services.progress, sink, services.db)
     services.components[INTAKE_COMPONENT] = intake
     services.on_shutdown("webhook intake", intake.shutdown)
+    intake.resume()
 
     tasks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="library-task")
     services.components[TASKS_COMPONENT] = tasks
