@@ -23,8 +23,7 @@ def init_tasks(app: Flask, services: Services) -> None:
         deliveries, entries = maintenance.prune()
         return f"removed {deliveries} deliveries and {entries} log entries"
 
-    # The event maintenance thread prunes on the same period; this job shows it and
-    # lets a user run it now (pruning twice is harmless: the second finds nothing).
+    # The only place retention runs on schedule (the event maintenance thread checkpoints).
     job = PeriodicJob("retention", "Retention (deliveries and hook log)", retention,
                       lambda: PRUNE_EVERY_SECONDS, tasks)
     job.start()

@@ -1,15 +1,16 @@
 """Background upkeep of the event tables: SQLite checkpoints and retention.
 
 Automatic WAL checkpoints are off on every SQLite connection, so a commit by
-an event producer never pays for one; this thread checkpoints instead.  It
-also prunes finished outbox rows and the hook log by age and count.
+an event producer never pays for one; this thread checkpoints instead.
+:meth:`Maintenance.prune` removes finished outbox rows and hook log entries
+by age and count; the Tasks "retention" job runs it on schedule (and on
+demand), so the app shows when it last ran.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Callable
 
 from sublarr.background import background_thread
@@ -21,12 +22,11 @@ from sublarr.events.webhooks.outbox import Outbox
 log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY_SECONDS = 1.0
-PRUNE_EVERY_SECONDS = 600.0
-FIRST_PRUNE_AFTER_SECONDS = 30.0
+PRUNE_EVERY_SECONDS = 600.0  # the Tasks retention job's period
 
 
 class Maintenance:
-    """One daemon thread: checkpoint every second, prune every ten minutes."""
+    """One daemon thread checkpointing every second; retention on request (``prune``)."""
 
     def __init__(self, db: Database, outbox: Outbox, settings: Callable[[], Settings]) -> None:
         self._db = db
@@ -52,17 +52,13 @@ class Maintenance:
         with self._outbox.write_session() as session:
             entries = hook_log.prune(session, settings.hook_log_retention_days,
                                      settings.hook_log_retention_count)
+        if rows or entries:
+            log.info("retention: removed %d deliveries and %d log entries", rows, entries)
         return rows, entries
 
     def _run(self) -> None:
-        next_prune = time.monotonic() + FIRST_PRUNE_AFTER_SECONDS
         while not self._stop.wait(CHECKPOINT_EVERY_SECONDS):
             try:
                 self._db.checkpoint()
-                if time.monotonic() >= next_prune:
-                    next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
-                    removed = self.prune()
-                    if any(removed):
-                        log.info("retention: removed %d deliveries and %d log entries", *removed)
             except Exception:
                 log.warning("event table maintenance failed; will retry", exc_info=True)
