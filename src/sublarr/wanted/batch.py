@@ -141,11 +141,7 @@ class BatchSearch:
             "batch_id": batch_id, "item_id": item_id, "title": request.title,
             "language": request.language, "status": "searching"})
         result = safe_search(searcher, request)
-        now = utcnow()
-        upcoming = next_search_at(result.status, added_at, now, self._settings())
-        with self._db.session() as session:
-            repo.record_search(session, item_id, result.status, result.subtitle_path,
-                               result.error, upcoming, now)
+        record_outcome(self._db, item_id, added_at, result, self._settings())
         self._progress.emit("wanted_search_progress", {
             "batch_id": batch_id, "item_id": item_id, "title": request.title,
             "language": request.language, "status": result.status,
@@ -154,6 +150,16 @@ class BatchSearch:
             "item_id": item_id, "title": request.title, "language": request.language,
             "status": result.status, "subtitle_path": result.subtitle_path})
         return result.status
+
+
+def record_outcome(db: Database, item_id: int, added_at: Any, result: SearchResult,
+                   settings: Any) -> None:
+    """Store a search's outcome on its wanted row, with when to search it again."""
+    now = utcnow()
+    upcoming = next_search_at(result.status, added_at, now, settings)
+    with db.session() as session:
+        repo.record_search(session, item_id, result.status, result.subtitle_path,
+                           result.error, upcoming, now)
 
 
 def safe_search(searcher: SubtitleSearcher, request: SearchRequest) -> SearchResult:

@@ -28,8 +28,7 @@ from sublarr.db.base import utcnow
 from sublarr.db.engine import Database
 from sublarr.events.bus import EventBus
 from sublarr.wanted import repo
-from sublarr.wanted.batch import request_for, safe_search
-from sublarr.wanted.schedule import next_search_at
+from sublarr.wanted.batch import record_outcome, request_for, safe_search
 from sublarr.wanted.search import SubtitleSearcher
 from sublarr.profiles.book import ProfileBook
 
@@ -229,11 +228,7 @@ class SearchQueue:
             wait = self._ready_in()
             return self._defer(item_id, wait if wait else NO_PROVIDER_RECHECK_SECONDS,
                                result.error or "no provider could be asked")
-        now = utcnow()
-        upcoming = next_search_at(result.status, added_at, now, self._settings())
-        with self._db.session() as session:
-            repo.record_search(session, item_id, result.status, result.subtitle_path,
-                               result.error, upcoming, now)
+        record_outcome(self._db, item_id, added_at, result, self._settings())
         self._bus.emit("wanted_item_processed", {
             "item_id": item_id, "title": request.title, "language": request.language,
             "status": result.status, "subtitle_path": result.subtitle_path})
