@@ -5,8 +5,6 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-import charset_normalizer
-import pysubs2
 
 from sublarr.providers.archives import unpack
 from sublarr.providers.errors import SubtitleFileError
@@ -45,6 +43,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    import charset_normalizer  # loaded with the first subtitle, not at start
+
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
         raise SubtitleFileError("binary content: no text encoding fits")
@@ -60,6 +60,8 @@ def parse_subtitle(data: bytes) -> SubtitleFile:
         raise SubtitleFileError("binary content is not a subtitle")
     text, encoding = decode_text(data)
     text = text.replace("\r\n", "\n").lstrip("\ufeff")
+    import pysubs2  # loaded with the first subtitle, not at start
+
     try:
         fmt = pysubs2.formats.autodetect_format(text)
         subs = pysubs2.SSAFile.from_string(text, format_=fmt)

@@ -15,12 +15,14 @@ import codecs
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Protocol, TextIO
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol, TextIO
 
-import pysubs2
 
 from sublarr.files import PUBLISHED_MODE, atomic_writer, mode_like
 from sublarr.translation.lines import LineFilter
+
+if TYPE_CHECKING:  # pysubs2 loads with the first SRT/VTT file, not at start
+    import pysubs2
 
 SUBTITLE_EXTENSIONS = (".ass", ".ssa", ".srt", ".vtt")
 SNIFF_BYTES = 64 * 1024
@@ -219,6 +221,8 @@ class PysubsDocument:
         self._subs = self._load()
 
     def _load(self) -> pysubs2.SSAFile:
+        import pysubs2
+
         try:
             subs = pysubs2.load(str(self.path), encoding=self.encoding, format_=self.format)
         except (pysubs2.exceptions.Pysubs2Error, ValueError, UnicodeDecodeError) as exc:

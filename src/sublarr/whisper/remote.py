@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import pysubs2
 import requests
 
 from sublarr.outbound_http import (
@@ -45,6 +44,8 @@ def count_cues(srt_text: str) -> int:
     """
     if not srt_text.strip():
         return 0
+    import pysubs2  # loaded with the first transcription, not at start
+
     try:
         cues = len(pysubs2.SSAFile.from_string(srt_text, format_="srt"))
     except Exception:  # noqa: BLE001 - pysubs2 raises several types for bad input
