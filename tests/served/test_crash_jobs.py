@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any, Callable
@@ -95,13 +96,15 @@ def test_kill_9_during_a_whisper_job_requeues_it(tmp_path, served_data, servers,
     assert integrity(served_data) == {"sublarr.db": "ok", "webhook-intake.db": "ok"}
 
 
-def test_kill_9_during_a_hook_run_leaves_a_working_server(tmp_path, served_data, servers,
-                                                         receiver):
+def test_kill_9_during_a_hook_run_stops_the_script_and_logs_the_run_failed(
+        tmp_path, served_data, servers, receiver):
     hooks_dir = served_data / "hooks"
     hooks_dir.mkdir(parents=True)
     runs = tmp_path / "runs"
     script = hooks_dir / "slow.sh"
-    script.write_text(f"#!/bin/sh\ncat >/dev/null\necho start >> {runs}\nsleep 3\n")
+    # The first run sleeps long (the crash interrupts it); later runs end at once.
+    script.write_text(f"#!/bin/sh\ncat >/dev/null\necho $$ >> {runs}\n"
+                      f"[ \"$(wc -l < {runs})\" -gt 1 ] || sleep 120\n")
     script.chmod(0o755)
     server = start(served_data)
     servers.append(server)
@@ -110,16 +113,35 @@ def test_kill_9_during_a_hook_run_leaves_a_working_server(tmp_path, served_data,
                                     "event_name": "webhook_received"}).status_code == 201
     assert api.post("/webhook/sonarr", json={"eventType": "Test"}).status_code == 200
     wait_for(lambda: runs.exists(), what="hook start")
-    server.kill_hard()
+    orphan = int(runs.read_text().split()[0])
+    server.kill_hard()  # the script runs in a session of its own: it survives the kill
+    os.kill(orphan, 0)
 
     again = start(served_data)
     servers.append(again)
     api = Api(again)
+    wait_for(lambda: _gone(orphan), timeout=30, what="the orphaned script stopped")
+    interrupted = wait_for(lambda: [e for e in api.get("/hooks/logs").json()["logs"]
+                                    if e["hook_type"] == "script"], timeout=30,
+                           what="the interrupted run logged")
+    assert [e["success"] for e in interrupted] == [False]
+    assert "Interrupted" in interrupted[0]["error"]
     assert api.post("/webhook/sonarr", json={"eventType": "Test"}).status_code == 200
-    logs = wait_for(lambda: [e for e in api.get("/hooks/logs").json()["logs"]
-                             if e["hook_type"] == "script"], timeout=30, what="hook logged")
-    assert [e["success"] for e in logs] == [True]
-    assert runs.read_text().count("start") == 2
+    def script_runs() -> list[dict]:
+        return [e for e in api.get("/hooks/logs").json()["logs"] if e["hook_type"] == "script"]
+
+    logs = wait_for(lambda: len(found := script_runs()) == 2 and found, timeout=30,
+                    what="the next run logged")
+    assert sorted(e["success"] for e in logs) == [False, True]
+    assert not list((served_data / "hook-runs").glob("*.json"))
     exercise_api(api, receiver.url, hooks_dir)
     assert again.terminate() == 0
     assert integrity(served_data) == {"sublarr.db": "ok", "webhook-intake.db": "ok"}
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[-1].split()[0] in ("Z", "X")
+    except OSError:
+        return True

@@ -32,6 +32,12 @@ from sublarr.events import runlog
 from sublarr.events.bus import Envelope, EventBus, build_envelope, new_event_id, validate_payload
 from sublarr.events.catalog import CATALOG, WILDCARD
 from sublarr.events.hooks.process_groups import ProcessGroups
+from sublarr.events.hooks.run_markers import (
+    INTERRUPTED_ERROR,
+    RunMarkers,
+    TrackedRun,
+    stop_leftover,
+)
 from sublarr.events.hooks.runner import KILL_GRACE_SECONDS, ScriptResult, run_script
 from sublarr.events.hooks.script_path import ScriptPathError, resolve_script
 
@@ -93,6 +99,7 @@ class HookEngine:
                                      after_batch=self._refresh_if_stale,
                                      retry_seconds=RECORD_RETRY_SECONDS)
         self._groups = ProcessGroups()
+        self._markers = RunMarkers(self.hooks_dir.parent / "hook-runs")
         self._by_event: dict[str, tuple[HookSpec, ...]] = {}
         self._reload_lock = threading.Lock()
         self._last_reload = 0.0
@@ -112,7 +119,18 @@ class HookEngine:
             thread.start()
             self._threads.append(thread)
         self._recorder.start()
+        self._log_interrupted_runs()
         self._accepting = True
+
+    def _log_interrupted_runs(self) -> None:
+        """Runs a crash of the previous process cut short: stop their scripts, log them failed."""
+        for marker in self._markers.take_leftovers():
+            killed = stop_leftover(marker)
+            log.warning("hook %s (%s) was running when Sublarr last stopped abruptly%s",
+                        marker.hook_id, marker.name, "; its script was killed" if killed else "")
+            self._recorder.put(runlog.Run(
+                runlog.SCRIPT, marker.hook_id, marker.name, marker.event_name, marker.event_id,
+                False, marker.started, 0, 1, error=INTERRUPTED_ERROR))
 
     def reload(self) -> None:
         """Refresh the in-memory snapshot of enabled hooks (call after any config change)."""
@@ -219,8 +237,11 @@ class HookEngine:
         except ScriptPathError as exc:
             return ScriptResult.not_run(f"Refused to run: {exc}")
         try:
+            tracked = TrackedRun(self._groups, self._markers, hook_id=spec.id, name=spec.name,
+                                 event_name=envelope["event_name"], event_id=envelope.get("id"),
+                                 started_at=_now().isoformat())
             return run_script(script, envelope, spec.timeout_seconds, path_env=self._path_env,
-                              groups=self._groups,
+                              groups=tracked,
                               kill_grace=self._kill_grace)
         except Exception as exc:  # an OS surprise must not kill a worker
             log.exception("hook %s (%s) failed to run", spec.id, spec.name)

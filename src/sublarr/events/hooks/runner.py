@@ -26,10 +26,13 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from sublarr.events.hooks.environment import build_environment, stdin_document
 from sublarr.events.hooks.process_groups import ProcessGroups, group_alive, signal_group
+
+if TYPE_CHECKING:
+    from sublarr.events.hooks.run_markers import TrackedRun
 
 OUTPUT_LIMIT_CHARS = 4096
 KILL_GRACE_SECONDS = 5.0
@@ -221,7 +224,7 @@ def run_script(
     timeout_seconds: float,
     *,
     path_env: str,
-    groups: ProcessGroups | None = None,
+    groups: ProcessGroups | TrackedRun | None = None,
     kill_grace: float = KILL_GRACE_SECONDS,
 ) -> ScriptResult:
     """Run ``script`` for ``envelope`` per SPEC and return what happened (never raises)."""
