@@ -44,6 +44,8 @@ class ScanReport:
     duration_ms: int = 0
     errors: list[dict] = field(default_factory=list)
     finished_at: datetime | None = None
+    # Sonarr series asked for their files (series_read) or kept unchanged (series_reused)
+    series: dict[str, int] = field(default_factory=dict)
 
     def event_payload(self) -> dict[str, int]:
         return {"scanned": self.scanned, "added": self.added, "removed": self.removed,
@@ -174,7 +176,8 @@ class WantedScanner:
         report = ScanReport(
             scanned=len(files), added=added, removed=removed,
             duration_ms=int((time.perf_counter() - started) * 1000),
-            errors=[s.error.as_dict() for s in sources if s.error], finished_at=utcnow())
+            errors=[s.error.as_dict() for s in sources if s.error], finished_at=utcnow(),
+            series=dict(self._sources.last_counts))
         self.last_report = report
         return report
 
