@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
 
@@ -146,6 +147,7 @@ class SonarrClient(ArrClient):
             if series_id is None:
                 continue
             listed.add(series_id)
+            time.sleep(0)  # a series at a time: let API threads of this process run
             fingerprint = series_fingerprint(series, mappings, labels) if cache else None
             if cache is not None and fingerprint is not None \
                     and known.get(series_id) == fingerprint:

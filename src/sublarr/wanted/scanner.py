@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # the settings model is only needed for annotations
 
 log = logging.getLogger(__name__)
 
+YIELD_EVERY = 200  # files checked between two GIL hand-overs to request threads
+
 
 @dataclass
 class ScanReport:
@@ -109,7 +111,9 @@ def missing_pairs(files: Iterable[MediaFile], book: ProfileBook, checker: Presen
     """(path, language) → file for every language a file's profile wants and it lacks;
     ``profile_ids`` receives the profile each file follows."""
     wants: dict[tuple[str, str], MediaFile] = {}
-    for media in files:
+    for count, media in enumerate(files, start=1):
+        if count % YIELD_EVERY == 0:
+            time.sleep(0)  # let API threads of this process run during a long scan
         profile = book.for_media(media.media_type, media.title, media.tags)
         if profile_ids is not None:
             profile_ids[media.path] = profile.id
