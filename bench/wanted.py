@@ -11,6 +11,9 @@
    imports, one at a time), then a burst of 1,000 imports: wall time until all
    are on disk against the provider-latency floor (1,000 × 300 ms ÷
    ``wanted_search_workers``), with ``GET /wanted`` latency sampled meanwhile.
+
+The 100,000-episode Sonarr library (served scan, re-scan, tree memory, paging
+latency) is in ``bench/library.py``.
 """
 
 from __future__ import annotations

@@ -75,11 +75,22 @@ def sonarr_library(remote_root: str, local_root: Path, shows: dict[str, int],
     return {
         "/api/v3/system/status": lambda _q: {"appName": "Sonarr", "instanceName": "Sonarr",
                                              "version": "4.0.5.1710", "isDocker": True},
-        "/api/v3/series": lambda _q: series,
+        "/api/v3/series": lambda _q: with_statistics(series, files),
         "/api/v3/episode": by_series(episodes),
         "/api/v3/episodefile": by_series(files),
         "/api/v3/rootfolder": lambda _q: [root_folder(remote_root)],
     }
+
+
+def with_statistics(series: list[dict[str, Any]],
+                    files: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The series as Sonarr lists them: ``statistics`` counts their episode files now
+    (updated in place: tests may edit the series they got from the route)."""
+    for item in series:
+        own = files.get(item["id"], [])
+        item["statistics"] = {**item.get("statistics", {}), "episodeFileCount": len(own),
+                              "sizeOnDisk": sum(f.get("size", 0) for f in own)}
+    return series
 
 
 def radarr_library(remote_root: str, local_root: Path, titles: list[str],

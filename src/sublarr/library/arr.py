@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
 
 import requests
 
 from sublarr.library.languages import parse_language_list
 from sublarr.library.media import MediaFile, map_path
+from sublarr.library.series_cache import series_fingerprint
+
+if TYPE_CHECKING:  # the cache's database is only needed where it is passed in
+    from sublarr.library.series_cache import SeriesCache
 
 log = logging.getLogger(__name__)
 
@@ -122,15 +127,42 @@ def _subtitle_languages(file: dict[str, Any]) -> frozenset[str] | None:
 class SonarrClient(ArrClient):
     """Series, episodes and episode files of a Sonarr v3/v4."""
 
-    def media_files(self, mappings: Mappings) -> list[MediaFile]:
+    series_read = 0  # series asked for their files by the last media_files call
+    series_reused = 0  # series taken from the cache instead
+
+    def media_files(self, mappings: Mappings, cache: SeriesCache | None = None,
+                    present: Callable[[list[MediaFile]], bool] | None = None,
+                    ) -> list[MediaFile]:
+        """Every episode file.  With ``cache``, a series whose fingerprint is unchanged
+        (and whose kept files ``present`` still finds) is not asked for again."""
         files: list[MediaFile] = []
         all_series = _objects(self.get("/api/v3/series"))
         labels = self.tag_labels() if any(s.get("tags") for s in all_series) else {}
+        known = cache.fingerprints("sonarr") if cache is not None else {}
+        read: dict[int, tuple[str, list[MediaFile]]] = {}
+        listed: set[int] = set()
+        self.series_reused = self.series_read = 0
         for series in all_series:
             series_id = _int(series.get("id"))
             if series_id is None:
                 continue
-            files.extend(self.series_files(series, mappings, labels))
+            listed.add(series_id)
+            time.sleep(0)  # a series at a time: let API threads of this process run
+            fingerprint = series_fingerprint(series, mappings, labels) if cache else None
+            if cache is not None and fingerprint is not None \
+                    and known.get(series_id) == fingerprint:
+                kept = cache.files("sonarr", series_id)
+                if kept is not None and (present is None or present(kept)):
+                    files.extend(kept)
+                    self.series_reused += 1
+                    continue
+            found = self.series_files(series, mappings, labels)
+            self.series_read += 1
+            if fingerprint is not None:
+                read[series_id] = (fingerprint, found)
+            files.extend(found)
+        if cache is not None:
+            cache.store("sonarr", read, listed)
         return files
 
     def series_files(self, series: dict[str, Any], mappings: Mappings,

@@ -15,6 +15,7 @@ from sublarr.library.api import (
 )
 from sublarr.library.intake import SINK_COMPONENT, WebhookIntake
 from sublarr.library.roots import ROOTS_COMPONENT, LibraryRoots, OutsideLibraryRoots
+from sublarr.library.series_cache import SeriesCache
 from sublarr.library.sources import LibraryHealth, LibrarySources, new_http_session
 from sublarr.library.standalone import StandaloneWatcher
 from sublarr.services import Services
@@ -26,7 +27,8 @@ def init_library(app: Flask, services: Services) -> None:
     """Create the subsystem's long-lived objects and register their shutdown."""
     settings = services.settings
     session = new_http_session()
-    sources = LibrarySources(lambda: settings.current, session, LibraryHealth())
+    sources = LibrarySources(lambda: settings.current, session, LibraryHealth(),
+                             SeriesCache(services.db))
     services.components[SOURCES_COMPONENT] = sources
     services.on_shutdown("library http session", session.close)
     services.components[ROOTS_COMPONENT] = LibraryRoots(lambda: settings.current,

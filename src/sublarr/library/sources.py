@@ -20,6 +20,7 @@ from sublarr.outbound_http import new_session
 
 if TYPE_CHECKING:  # the settings model is only needed for annotations
     from sublarr.config import Settings
+    from sublarr.library.series_cache import SeriesCache
 
 log = logging.getLogger(__name__)
 # A path outside the known roots asks Sonarr/Radarr for their root folders again, at most
@@ -99,10 +100,13 @@ class LibrarySources:
     """Lists every configured source; one failing source never hides the others."""
 
     def __init__(self, settings: Callable[[], Settings], session: requests.Session,
-                 health: LibraryHealth) -> None:
+                 health: LibraryHealth, cache: SeriesCache | None = None) -> None:
         self._settings = settings
         self._session = session
         self.health = health
+        # Sonarr series as last read: a re-scan asks only for the changed ones.
+        self._cache = cache
+        self.last_counts: dict[str, int] = {}  # series read / reused by the last scan
         # Path → description of watched-folder files, so rescans skip re-reading names.
         self._described: dict[str, MediaFile] = {}
         # Source → (root folder paths as the *arr sees them, monotonic time of the last ask).
@@ -111,7 +115,10 @@ class LibrarySources:
 
     def list_all(self, listings: Listings | None = None) -> list[SourceListing]:
         settings = self._settings()
-        results = [self._list_arr(conn, settings) for conn in arr_connections(settings)]
+        self.last_counts = {}
+        listings = listings if listings is not None else {}
+        results = [self._list_arr(conn, settings, listings)
+                   for conn in arr_connections(settings)]
         if settings.standalone_folders:
             results.append(list_standalone(settings.standalone_folders, listings,
                                            self._described))
@@ -119,11 +126,20 @@ class LibrarySources:
             self.health.record(listing)
         return results
 
-    def _list_arr(self, conn: ArrConnection, settings: Settings) -> SourceListing:
-        client_type = SonarrClient if conn.source == "sonarr" else RadarrClient
-        client = client_type(conn, self._session)
+    def _list_arr(self, conn: ArrConnection, settings: Settings,
+                  listings: Listings) -> SourceListing:
+        client: SonarrClient | RadarrClient
         try:
-            listing = SourceListing(conn.source, client.media_files(mappings_of(settings)))
+            if conn.source == "sonarr":
+                client = SonarrClient(conn, self._session)
+                files = client.media_files(mappings_of(settings), self._cache,
+                                           lambda kept: all_listed(kept, listings))
+                self.last_counts = {"series_read": client.series_read,
+                                    "series_reused": client.series_reused}
+            else:
+                client = RadarrClient(conn, self._session)
+                files = client.media_files(mappings_of(settings))
+            listing = SourceListing(conn.source, files)
         except ArrError as exc:
             log.warning("library: %s unavailable (%s): %s; wanted rows kept, retried next scan",
                         conn.source, exc.kind, exc.message)
@@ -172,6 +188,27 @@ class LibrarySources:
             raise ArrError(source, "not_configured", "URL or API key not set")
         client_type = SonarrClient if source == "sonarr" else RadarrClient
         return client_type(conn, self._session).system_status()
+
+
+def all_listed(files: list[MediaFile], listings: Listings) -> bool:
+    """Whether every file is still in its directory (listing each directory once, into
+    ``listings``, where the subtitle check finds it again)."""
+    names: set[str] | None = None
+    last_directory = None
+    for media in files:
+        directory, name = os.path.split(media.path)
+        if directory != last_directory:
+            listed = listings.get(directory)
+            if listed is None:
+                try:
+                    listed = os.listdir(directory)
+                except OSError:
+                    return False
+                listings[directory] = listed
+            names, last_directory = set(listed), directory
+        if names is None or name not in names:
+            return False
+    return True
 
 
 def describe_loose_file(path: str) -> MediaFile:

@@ -8,8 +8,8 @@ from typing import Any, Literal, Optional
 from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from sublarr.api.errors import ConflictError, NotFoundError
-from sublarr.api.validation import documented, page_json, parse_body, parse_query
+from sublarr.api.errors import ConflictError, NotFoundError, UnprocessableError
+from sublarr.api.validation import documented, parse_body, parse_query
 from sublarr.library.roots import roots_of
 from sublarr.providers import history_repo
 from sublarr.providers.candidate import ProviderQuery
@@ -79,6 +79,11 @@ class HistoryQuery(BaseModel):
     action: Optional[Literal["downloaded", "upgraded"]] = None
     media_type: Optional[Literal["episode", "movie"]] = None
     media_path: Optional[str] = Field(None, max_length=4096)
+    q: Optional[str] = Field(None, max_length=500, description="Text in the title or media path")
+    cursor: Optional[str] = Field(
+        None, pattern=r"^-?[0-9]{1,20}\.[0-9]{1,18}$",
+        description="next_cursor of the previous page: seek there (every page costs the "
+                    "same); offset, if given, counts on from the cursor")
 
 
 class HistoryPage(BaseModel):
@@ -86,6 +91,8 @@ class HistoryPage(BaseModel):
     total: int
     limit: int
     offset: int
+    next_cursor: Optional[str] = Field(
+        description="Pass as cursor for the next page; null on the last page")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -162,11 +169,20 @@ def history():  # noqa: ANN201
     query = parse_query(HistoryQuery)
     filters = history_repo.HistoryFilter(provider=query.provider, language=query.language,
                                          action=query.action, media_path=query.media_path,
-                                         media_type=query.media_type)
+                                         media_type=query.media_type, search=query.q)
+    try:
+        after = history_repo.parse_cursor(query.cursor) if query.cursor else None
+    except (OverflowError, ValueError) as exc:
+        raise UnprocessableError("cursor is not one this endpoint handed out",
+                                 {"cursor": query.cursor}) from exc
     with current_services().db.session() as session:
-        rows, total = history_repo.list_history(session, filters, query.limit, query.offset)
-        items = [history_repo.as_dict(row) for row in rows]
-    return page_json(items, total, query)
+        rows, total = history_repo.list_history(session, filters, query.limit + 1,
+                                                query.offset, after)
+        items = [history_repo.as_dict(row) for row in rows[:query.limit]]
+        next_cursor = history_repo.cursor_of(rows[query.limit - 1]) \
+            if len(rows) > query.limit else None
+    return jsonify({"items": items, "total": total, "limit": query.limit,
+                    "offset": query.offset, "next_cursor": next_cursor})
 
 
 def _upgrade_status() -> dict[str, Any]:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from sublarr.db.base import utcnow
 from sublarr.providers.models import SubtitleHistory
+from sublarr.wanted.repo import text_match
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class HistoryFilter:
     action: str | None = None
     media_path: str | None = None
     media_type: str | None = None
+    search: str | None = None  # text in the title or media path
 
 
 def record(session: Session, **values: Any) -> SubtitleHistory:
@@ -50,19 +52,46 @@ def first_download_at(session: Session, media_path: str, language: str,
     return session.scalar(stmt)
 
 
-def list_history(session: Session, filters: HistoryFilter, limit: int,
-                 offset: int) -> tuple[list[SubtitleHistory], int]:
-    """One page of rows, newest first, and the total matching ``filters``."""
+def list_history(session: Session, filters: HistoryFilter, limit: int, offset: int,
+                 after: tuple[datetime, int] | None = None,
+                 ) -> tuple[list[SubtitleHistory], int]:
+    """One page of rows, newest first, and the total matching ``filters``.
+
+    ``after`` (keyset paging: created_at and id of the previous page's last row)
+    seeks in the (created_at, id) index, so a deep page costs what the first does;
+    the page's ids come from an id-only index walk and only those rows are read.
+    """
     conditions = []
     for name in ("provider", "language", "action", "media_path", "media_type"):
         value = getattr(filters, name)
         if value is not None:
             conditions.append(getattr(SubtitleHistory, name) == value)
+    if filters.search:
+        conditions.append(text_match(session, (SubtitleHistory.title, SubtitleHistory.media_path),
+                                     filters.search))
     total = session.scalar(select(func.count()).select_from(SubtitleHistory).where(*conditions))
-    stmt = (select(SubtitleHistory).where(*conditions)
-            .order_by(SubtitleHistory.created_at.desc(), SubtitleHistory.id.desc())
-            .limit(limit).offset(offset))
-    return list(session.scalars(stmt)), int(total or 0)
+    order = (SubtitleHistory.created_at.desc(), SubtitleHistory.id.desc())
+    ids = select(SubtitleHistory.id).where(*conditions)
+    if after is not None:
+        moment, last_id = after
+        ids = ids.where(or_(SubtitleHistory.created_at < moment,
+                            and_(SubtitleHistory.created_at == moment,
+                                 SubtitleHistory.id < last_id)))
+    ids = ids.order_by(*order).limit(limit).offset(offset)
+    stmt = select(SubtitleHistory).where(SubtitleHistory.id.in_(ids.scalar_subquery()))
+    return list(session.scalars(stmt.order_by(*order))), int(total or 0)
+
+
+def cursor_of(row: SubtitleHistory) -> str:
+    """The keyset cursor after ``row``: its created_at (µs since the epoch) and id."""
+    micros = round(row.created_at.timestamp() * 1_000_000)
+    return f"{micros}.{row.id}"
+
+
+def parse_cursor(cursor: str) -> tuple[datetime, int]:
+    micros, _, row_id = cursor.partition(".")
+    moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=int(micros))
+    return moment, int(row_id)
 
 
 def recent_subtitles(session: Session, since: datetime, limit: int) -> list[SubtitleHistory]:

@@ -17,7 +17,7 @@ class SubtitleHistory(Base):
     __table_args__ = (
         Index("ix_subtitle_history_subtitle_path", "subtitle_path"),
         Index("ix_subtitle_history_media_path", "media_path"),
-        Index("ix_subtitle_history_created_at", "created_at"),
+        Index("ix_subtitle_history_created_at_id", "created_at", "id"),
         Index("ix_subtitle_history_provider", "provider"),
     )
 

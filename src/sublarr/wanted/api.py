@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 from sublarr.api.errors import ConflictError, NotFoundError
-from sublarr.api.validation import RowId, documented, page_json, parse_body, parse_query
+from sublarr.api.validation import RowId, documented, parse_body, parse_query
 from sublarr.library.intake import SINK_COMPONENT
 from sublarr.services import current_services
 from sublarr.wanted import repo
@@ -31,8 +31,13 @@ class WantedQuery(Strict):
     media_type: Literal["episode", "movie"] | None = None
     source: Literal["sonarr", "radarr", "jellyfin", "standalone"] | None = None
     search: str | None = Field(None, max_length=500, description="Text in title or path")
+    q: str | None = Field(None, max_length=500, description="Same as search")
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=10_000_000)
+    cursor: str | None = Field(
+        None, pattern=r"^[0-9]{1,18}$",
+        description="next_cursor of the previous page: seek there (every page costs the "
+                    "same); offset, if given, counts on from the cursor")
 
 
 class WantedItemOut(BaseModel):
@@ -65,6 +70,8 @@ class WantedPage(BaseModel):
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        description="Pass as cursor for the next page; null on the last page")
 
 
 class SearchBody(Strict):
@@ -85,11 +92,14 @@ def list_wanted():  # noqa: ANN201
     query = parse_query(WantedQuery)
     filters = repo.WantedFilter(status=query.status, language=query.language,
                                 media_type=query.media_type, source=query.source,
-                                search=query.search)
+                                search=query.search or query.q)
+    after = int(query.cursor) if query.cursor is not None else None
     with current_services().db.session() as session:
-        items, total = repo.page(session, filters, query.limit, query.offset)
-        rows = [repo.to_dict(item) for item in items]
-    return page_json(rows, total, query)
+        items, total = repo.page(session, filters, query.limit + 1, query.offset, after)
+        rows = [repo.to_dict(item) for item in items[:query.limit]]
+    next_cursor = str(rows[-1]["id"]) if len(items) > query.limit else None
+    return jsonify({"items": rows, "total": total, "limit": query.limit,
+                    "offset": query.offset, "next_cursor": next_cursor})
 
 
 @bp.get("/wanted/<int:item_id>")

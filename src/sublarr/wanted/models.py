@@ -19,7 +19,8 @@ class WantedItem(Base):
     __tablename__ = "wanted_items"
     __table_args__ = (
         UniqueConstraint("media_path", "language", name="uq_wanted_items_media_language"),
-        Index("ix_wanted_items_status", "status"),
+        Index("ix_wanted_items_status_id", "status", "id"),
+        Index("ix_wanted_items_language_id", "language", "id"),
         Index("ix_wanted_items_source", "source"),
         Index("ix_wanted_items_next_search_at", "next_search_at"),
     )

@@ -123,9 +123,16 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def page(session: Session, filters: WantedFilter, limit: int,
-         offset: int) -> tuple[list[WantedItem], int]:
-    query = select(WantedItem)
+def text_match(session: Session, columns: Sequence[Any], text: str) -> Any:
+    """Case-insensitive substring match on any of ``columns``.  SQLite's LIKE already
+    ignores ASCII case (``lower()`` on every row would double the scan); elsewhere ILIKE."""
+    pattern = "%" + _escape_like(text) + "%"
+    if session.get_bind().dialect.name == "sqlite":
+        return or_(*(column.like(pattern, escape="\\") for column in columns))
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
+
+def _conditions(session: Session, filters: WantedFilter) -> list[Any]:
     conditions = []
     if filters.status:
         conditions.append(WantedItem.status == filters.status)
@@ -136,12 +143,28 @@ def page(session: Session, filters: WantedFilter, limit: int,
     if filters.source:
         conditions.append(WantedItem.source == filters.source)
     if filters.search:
-        pattern = "%" + _escape_like(filters.search.lower()) + "%"
-        conditions.append(or_(func.lower(WantedItem.title).like(pattern, escape="\\"),
-                              func.lower(WantedItem.media_path).like(pattern, escape="\\")))
-    query = query.where(*conditions)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(WantedItem.id).limit(limit).offset(offset)).all()
+        conditions.append(text_match(session, (WantedItem.title, WantedItem.media_path),
+                                     filters.search))
+    return conditions
+
+
+def page(session: Session, filters: WantedFilter, limit: int, offset: int,
+         after_id: int | None = None) -> tuple[list[WantedItem], int]:
+    """One page in id order and the total matching ``filters``.
+
+    ``after_id`` (keyset paging: the last id of the previous page) seeks in the
+    primary key, so every page costs the same; ``offset`` counts on from there.
+    The page's ids are picked by an id-only query (an index walk, no row bodies)
+    and only those 50 rows are read in full.
+    """
+    conditions = _conditions(session, filters)
+    total = session.scalar(select(func.count()).select_from(WantedItem).where(*conditions)) or 0
+    ids = select(WantedItem.id).where(*conditions)
+    if after_id is not None:
+        ids = ids.where(WantedItem.id > after_id)
+    ids = ids.order_by(WantedItem.id).limit(limit).offset(offset)
+    rows = session.scalars(select(WantedItem).where(WantedItem.id.in_(ids.scalar_subquery()))
+                           .order_by(WantedItem.id)).all()
     return list(rows), total
 
 

@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # the settings model is only needed for annotations
 
 log = logging.getLogger(__name__)
 
+YIELD_EVERY = 200  # files checked between two GIL hand-overs to request threads
+
 
 @dataclass
 class ScanReport:
@@ -44,6 +46,8 @@ class ScanReport:
     duration_ms: int = 0
     errors: list[dict] = field(default_factory=list)
     finished_at: datetime | None = None
+    # Sonarr series asked for their files (series_read) or kept unchanged (series_reused)
+    series: dict[str, int] = field(default_factory=dict)
 
     def event_payload(self) -> dict[str, int]:
         return {"scanned": self.scanned, "added": self.added, "removed": self.removed,
@@ -107,7 +111,9 @@ def missing_pairs(files: Iterable[MediaFile], book: ProfileBook, checker: Presen
     """(path, language) → file for every language a file's profile wants and it lacks;
     ``profile_ids`` receives the profile each file follows."""
     wants: dict[tuple[str, str], MediaFile] = {}
-    for media in files:
+    for count, media in enumerate(files, start=1):
+        if count % YIELD_EVERY == 0:
+            time.sleep(0)  # let API threads of this process run during a long scan
         profile = book.for_media(media.media_type, media.title, media.tags)
         if profile_ids is not None:
             profile_ids[media.path] = profile.id
@@ -174,7 +180,8 @@ class WantedScanner:
         report = ScanReport(
             scanned=len(files), added=added, removed=removed,
             duration_ms=int((time.perf_counter() - started) * 1000),
-            errors=[s.error.as_dict() for s in sources if s.error], finished_at=utcnow())
+            errors=[s.error.as_dict() for s in sources if s.error], finished_at=utcnow(),
+            series=dict(self._sources.last_counts))
         self.last_report = report
         return report
 

@@ -179,6 +179,6 @@ class WantedPipeline:
             "running": self.runner.running,
             "last_error": self.runner.last_error,
             "last_scan": None if report is None else {
-                **report.event_payload(), "errors": report.errors,
+                **report.event_payload(), "errors": report.errors, "series": report.series,
                 "finished_at": report.finished_at.isoformat() if report.finished_at else None},
         }

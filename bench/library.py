@@ -1,0 +1,294 @@
+"""A 100,000-episode Sonarr library against the served app (``sublarr serve``).
+
+A fake Sonarr on 127.0.0.1 (this process) serves 1,000 series × 100 episode
+files in Sonarr's v3 shapes (``/series`` with ``statistics``, ``/episodefile``
+and ``/episode`` per series, mediaInfo without subtitle tracks); the files
+exist, empty, under a temporary folder and every fourth one has an English
+subtitle beside it, so a scan leaves 75,000 wanted rows.  Figures:
+
+* first scan and re-scan (nothing changed) wall time, and the requests each
+  made to Sonarr (the re-scan is incremental: only changed series are read);
+* peak PSS and RSS of the served process tree (gunicorn master + workers, read
+  from ``/proc/<pid>/smaps_rollup``) during each scan; target PSS ≤ 150 MiB;
+* ``GET /api/v1/wanted?limit=50`` latency during the scans at offset 0 and
+  offset 70,000 (target p99 ≤ 100 ms, the deep page as fast as the first).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from bench.common import percentile, print_table
+
+SERIES = 1000
+EPISODES = 100  # 100,000 episode files
+KEY = "bench-sonarr-key-0123456789"
+SCAN_DEADLINE_SECONDS = 1800.0
+SAMPLE_EVERY_SECONDS = 0.05
+MiB = 1024 * 1024
+
+
+def _name(series: int, episode: int) -> str:
+    return f"Show {series:04d} - S01E{episode:03d} - Episode {episode} [WEBDL-1080p].mkv"
+
+
+def build_library(root: Path) -> None:
+    """The episode files (empty) and an English subtitle for every fourth one."""
+    for series in range(1, SERIES + 1):
+        season = root / f"Show {series:04d}" / "Season 1"
+        season.mkdir(parents=True)
+        for episode in range(1, EPISODES + 1):
+            stem = _name(series, episode)[:-4]
+            (season / f"{stem}.mkv").touch()
+            if episode % 4 == 0:
+                (season / f"{stem}.en.srt").touch()
+
+
+class FakeSonarr(BaseHTTPRequestHandler):
+    """Sonarr v3's answers for the library above, generated per request."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once (no 40 ms ACK wait)
+    remote = "/tv"
+    counts: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        url = urlsplit(self.path)
+        query = parse_qs(url.query)
+        with self.lock:
+            self.counts[url.path] = self.counts.get(url.path, 0) + 1
+        if self.headers.get("X-Api-Key") != KEY:
+            return self._send(401, {"message": "Unauthorized"})
+        series_id = int(query.get("seriesId", ["0"])[0] or 0)
+        if url.path == "/api/v3/series":
+            body = [self._series(n) for n in range(1, SERIES + 1)]
+        elif url.path == "/api/v3/episodefile":
+            body = [self._file(series_id, e) for e in range(1, EPISODES + 1)] \
+                if 1 <= series_id <= SERIES else []
+        elif url.path == "/api/v3/episode":
+            body = [{"id": series_id * 1000 + e, "seriesId": series_id, "seasonNumber": 1,
+                     "episodeNumber": e, "episodeFileId": series_id * 1000 + e,
+                     "hasFile": True, "monitored": True} for e in range(1, EPISODES + 1)]
+        elif url.path == "/api/v3/rootfolder":
+            body = [{"id": 1, "path": self.remote, "accessible": True, "freeSpace": 1}]
+        elif url.path == "/api/v3/system/status":
+            body = {"appName": "Sonarr", "version": "4.0.5.1710"}
+        else:
+            return self._send(404, {"message": "NotFound"})
+        self._send(200, body)
+
+    def _series(self, n: int) -> dict:
+        return {"id": n, "title": f"Show {n:04d}", "year": 2020, "tags": [],
+                "path": f"{self.remote}/Show {n:04d}", "monitored": True,
+                "lastInfoSync": "2026-12-01T00:00:00Z",
+                "statistics": {"seasonCount": 1, "episodeFileCount": EPISODES,
+                               "episodeCount": EPISODES, "totalEpisodeCount": EPISODES,
+                               "sizeOnDisk": EPISODES * 1_000_000, "percentOfEpisodes": 100.0}}
+
+    def _file(self, series: int, episode: int) -> dict:
+        return {"id": series * 1000 + episode, "seriesId": series, "seasonNumber": 1,
+                "path": f"{self.remote}/Show {series:04d}/Season 1/{_name(series, episode)}",
+                "size": 1_000_000, "mediaInfo": {"audioLanguages": "jpn", "subtitles": ""}}
+
+    def _send(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) in bytes summed over ``pid`` and its descendants."""
+    pids, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        pids.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    stack.extend(int(c) for c in handle.read().split())
+        except OSError:
+            continue
+    pss = rss = 0
+    for each in pids:
+        try:
+            with open(f"/proc/{each}/smaps_rollup") as handle:
+                for line in handle:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+                    elif line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return pss, rss
+
+
+class Served:
+    """``sublarr serve`` on 127.0.0.1 pointed at the fake Sonarr."""
+
+    def __init__(self, tmp: Path, sonarr_url: str, media: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        key = "bench-key-0123456789"
+        env = {**os.environ, "SUBLARR_API_KEY": key, "SUBLARR_SONARR_URL": sonarr_url,
+               "SUBLARR_SONARR_API_KEY": KEY, "SUBLARR_WANTED_LANGUAGES": '["en"]',
+               "SUBLARR_PATH_MAPPINGS": json.dumps([{"remote": "/tv", "local": str(media)}]),
+               "SUBLARR_LIBRARY_ROOTS": json.dumps([str(media)]),
+               "SUBLARR_WANTED_SCAN_ON_START": "false",
+               "SUBLARR_WANTED_SCAN_INTERVAL_MINUTES": "0",
+               "SUBLARR_WANTED_PROBE_EMBEDDED": "false",
+               "SUBLARR_WANTED_SEARCH_ON_ARRIVAL": "false"}
+        self.log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed in close()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sublarr.cli", "serve", "--port", str(port),
+             "--data-dir", str(tmp / "data")], stdout=self.log, stderr=subprocess.STDOUT,
+            env=env)
+        self.url = f"http://127.0.0.1:{port}/api/v1"
+        self.http = requests.Session()
+        self.http.headers["X-Api-Key"] = key
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                if self.http.get(f"{self.url}/health", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.close()
+        raise RuntimeError("sublarr serve did not start:\n"
+                           + (tmp / "server.log").read_text(errors="replace")[-2000:])
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.log.close()
+
+
+def _sample(served: Served, stop: threading.Event, pages: dict[int, list[float]],
+            memory: list[tuple[int, int]]) -> None:
+    """Alternate GET /wanted at offsets 0 and 70,000; read the tree's memory each turn."""
+    http = requests.Session()
+    http.headers.update(served.http.headers)
+    turns = 0
+    while not stop.is_set() and turns < 200_000:
+        for offset in pages:
+            started = time.perf_counter()
+            http.get(f"{served.url}/wanted", params={"limit": 50, "offset": offset}, timeout=30)
+            pages[offset].append((time.perf_counter() - started) * 1000)
+        memory.append(tree_memory(served.proc.pid))
+        turns += 1
+        stop.wait(SAMPLE_EVERY_SECONDS)
+    http.close()
+
+
+def timed_scan(served: Served, what: str) -> dict[str, object]:
+    """One scan through the API with sampling; its row for the table."""
+    FakeSonarr.counts.clear()
+    pages: dict[int, list[float]] = {0: [], 70_000: []}
+    memory: list[tuple[int, int]] = []
+    stop = threading.Event()
+    sampler = threading.Thread(target=_sample, args=(served, stop, pages, memory))
+    before = served.http.get(f"{served.url}/wanted/scan", timeout=30).json()["last_scan"]
+    started = time.perf_counter()
+    sampler.start()
+    served.http.post(f"{served.url}/wanted/scan", timeout=30).raise_for_status()
+    deadline = time.monotonic() + SCAN_DEADLINE_SECONDS
+    status: dict = {}
+    while time.monotonic() < deadline:
+        status = served.http.get(f"{served.url}/wanted/scan", timeout=30).json()
+        if not status["running"] and status["last_scan"] != before:
+            break
+        time.sleep(0.1)
+    wall = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    last = status.get("last_scan") or {}
+    return {"what": what, "wall_s": wall, "files": last.get("scanned"),
+            "rows_added": last.get("added"),
+            "sonarr_requests": sum(FakeSonarr.counts.values()),
+            "series_read": (last.get("series") or {}).get("series_read"),
+            "peak_pss_mib": max((m[0] for m in memory), default=0) / MiB,
+            "peak_rss_mib": max((m[1] for m in memory), default=0) / MiB,
+            "p50_ms_off0": percentile(pages[0], 50), "p99_ms_off0": percentile(pages[0], 99),
+            "p50_ms_off70k": percentile(pages[70_000], 50),
+            "p99_ms_off70k": percentile(pages[70_000], 99), "samples": len(pages[0])}
+
+
+def after_scan_pages(served: Served, rounds: int = 200) -> dict[str, object]:
+    """Page latency on the idle server with 75,000 rows: offset, cursor and a text search."""
+    ask = served.http.get
+    url = f"{served.url}/wanted"
+    deep = ask(url, params={"limit": 1, "offset": 69_999}, timeout=30).json()["items"]
+    cursor = str(deep[0]["id"]) if deep else "0"
+    timings: dict[str, list[float]] = {"offset=0": [], "offset=70000": [], "cursor@70000": [],
+                                       "q=Show 0700": []}
+    params = {"offset=0": {"offset": 0}, "offset=70000": {"offset": 70_000},
+              "cursor@70000": {"cursor": cursor}, "q=Show 0700": {"q": "Show 0700"}}
+    for _ in range(rounds):
+        for name, extra in params.items():
+            started = time.perf_counter()
+            ask(url, params={"limit": 50, **extra}, timeout=30).raise_for_status()
+            timings[name].append((time.perf_counter() - started) * 1000)
+    return {name: percentile(values, 99) for name, values in timings.items()}
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="sublarr-bench-library-") as tmp_name:
+        tmp = Path(tmp_name)
+        media = tmp / "tv"
+        started = time.perf_counter()
+        build_library(media)
+        built = time.perf_counter() - started
+        sonarr = ThreadingHTTPServer(("127.0.0.1", 0), FakeSonarr)
+        sonarr.daemon_threads = True
+        threading.Thread(target=sonarr.serve_forever, daemon=True).start()
+        served = Served(tmp, f"http://127.0.0.1:{sonarr.server_port}", media)
+        try:
+            idle_pss, idle_rss = tree_memory(served.proc.pid)
+            rows = [timed_scan(served, "first scan"), timed_scan(served, "re-scan (unchanged)")]
+            idle = after_scan_pages(served)
+            time.sleep(2)
+            after_pss, after_rss = tree_memory(served.proc.pid)
+        finally:
+            served.close()
+            sonarr.shutdown()
+    print(f"\nlibrary: {SERIES * EPISODES:,} episode files built in {built:.1f} s; idle tree "
+          f"before the scan {idle_pss / MiB:.0f} MiB PSS / {idle_rss / MiB:.0f} MiB RSS, after "
+          f"both scans {after_pss / MiB:.0f} MiB PSS / {after_rss / MiB:.0f} MiB RSS")
+    print_table(f"wanted scan of {SERIES:,} series × {EPISODES} files, served "
+                "(targets: PSS ≤ 150 MiB, GET /wanted p99 ≤ 100 ms at both offsets)",
+                [{k: v for k, v in row.items() if not k.startswith(("p50", "p99", "samples"))}
+                 for row in rows])
+    print_table("GET /wanted?limit=50 during the scan (ms)",
+                [{"scan": row["what"], **{k: v for k, v in row.items()
+                                          if k.startswith(("p50", "p99", "samples"))}}
+                 for row in rows])
+    print_table("GET /wanted?limit=50 p99 after the scan, 75,000 rows (ms)", [idle])
+
+
+if __name__ == "__main__":
+    main()
