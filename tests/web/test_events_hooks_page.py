@@ -44,7 +44,8 @@ def test_create_webhook_then_test_button_shows_receiver_answer(ui, page, receive
     form = open_editor(page, "webhook")
     form.locator("[name=name]").fill("Local receiver")
     form.locator("[name=url]").fill(receiver.url + "/hook")
-    form.locator("[name=event_name]").select_option("subtitle_downloaded")
+    form.locator("input[name=events][value=subtitle_downloaded]").check()
+    expect(form.locator("input[name=events][value='*']")).not_to_be_checked()
     # The picker explains the chosen event and shows its example payload.
     expect(form.locator(".event-description")).to_contain_text("subtitle file was saved")
     form.locator(".example summary").click()
@@ -74,6 +75,52 @@ def test_create_webhook_then_test_button_shows_receiver_answer(ui, page, receive
     [stored] = client.get("/api/v1/webhooks").get_json()["webhooks"]
     assert stored["secret"] == "***configured***"
     assert stored["event_name"] == "subtitle_downloaded"
+
+
+def test_event_set_and_filters_are_saved_and_applied(ui, page, services, receiver, client, snap):
+    ui("settings/events")
+    form = open_editor(page, "webhook")
+    form.locator("[name=name]").fill("German and Japanese")
+    form.locator("[name=url]").fill(receiver.url + "/in")
+    form.locator("input[name=events][value=subtitle_downloaded]").check()
+    form.locator("input[name=events][value=upgrade_complete]").check()
+    expect(form.locator(".event-detail")).to_have_count(2)
+    form.locator("[data-action=add-filter]").click()
+    row = form.locator("[data-role=filter]").nth(0)
+    row.locator("[name=filter-field]").select_option("language")
+    row.locator("[name=filter-op]").select_option("in")
+    row.locator("[name=filter-value]").fill("de, ja")
+    form.locator("[data-action=add-filter]").click()
+    row = form.locator("[data-role=filter]").nth(1)
+    row.locator("[name=filter-field]").select_option("score")
+    row.locator("[name=filter-op]").select_option(">")
+    row.locator("[name=filter-value]").fill("high")  # not a number: refused by the API
+    form.locator("button[type=submit]").click()
+    expect(form.locator("[data-error-for=filters]")).to_contain_text("value must be a number")
+    assert client.get("/api/v1/webhooks").get_json()["webhooks"] == []
+    row.locator("[name=filter-value]").fill("300")
+    snap(page, "events-webhook-filters")
+    form.locator("button[type=submit]").click()
+    card = page.locator("article.conn-card[data-name='German and Japanese']")
+    expect(card).to_contain_text("subtitle_downloaded, upgrade_complete · 2 filters")
+    [stored] = client.get("/api/v1/webhooks").get_json()["webhooks"]
+    assert stored["events"] == ["subtitle_downloaded", "upgrade_complete"]
+    assert stored["filters"] == [{"field": "language", "op": "in", "value": ["de", "ja"]},
+                                 {"field": "score", "op": ">", "value": 300}]
+    data = {"media_type": "episode", "title": "Frieren", "season": 1, "episode": 5,
+            "language": "en", "provider": "jimaku", "score": 612, "format": "ass",
+            "subtitle_path": "/tv/f.en.ass", "media_path": "/tv/f.mkv"}
+    for language, score in (("en", 900), ("de", 900), ("ja", 100)):
+        services.bus.emit("subtitle_downloaded", {**data, "language": language, "score": score})
+    [got] = receiver.wait_for(1, timeout=15)
+    assert got.json()["data"]["language"] == "de"
+    # Editing shows the stored set and filters again.
+    card.locator("[data-action=edit]").click()
+    form = page.locator("form[data-editor='webhook']")
+    expect(form.locator("input[name=events][value=upgrade_complete]")).to_be_checked()
+    expect(form.locator("[name=filter-value]").nth(0)).to_have_value("de, ja")
+    time.sleep(0.5)
+    assert len(receiver.requests) == 1
 
 
 BAD_WEBHOOK_INPUT = [
@@ -130,7 +177,7 @@ def test_hook_test_button_and_live_run_in_delivery_log(ui, page, services, data_
     ui("settings/events")
     form = open_editor(page, "hook")
     form.locator("[name=name]").fill("Say hello")
-    form.locator("[name=event_name]").select_option("test")
+    form.locator("input[name=events][value=test]").check()
     form.locator("[name=script_path]").fill(str(script))
     form.locator("button[type=submit]").click()
     card = page.locator("article.conn-card[data-name='Say hello']")
