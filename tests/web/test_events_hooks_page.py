@@ -284,3 +284,27 @@ def test_toggle_edit_and_delete_a_hook(ui, page, data_dir, client):
     page.click("dialog button:has-text('Delete')")
     expect(renamed).to_have_count(0)
     assert client.get("/api/v1/hooks").get_json()["hooks"] == []
+
+
+def test_replay_button_on_delivery_log_redelivers_past_events(ui, page, services, receiver,
+                                                             client, snap):
+    webhook = client.post("/api/v1/webhooks", json={
+        "name": "Relay", "url": receiver.url + "/in", "events": ["test"]}).get_json()
+    sent = [services.bus.emit("test", {"message": f"m{i}"})["id"] for i in range(3)]
+    receiver.wait_for(3, timeout=15)
+    wait_until(lambda: client.get("/api/v1/hooks/logs").get_json()["total"] == 3,
+               message="three deliveries logged")
+
+    ui("log")
+    page.click("[data-action=replay]")
+    panel = page.locator("form[data-role=replay]")
+    panel.locator("[name=replay-webhook]").select_option(str(webhook["id"]))
+    panel.locator("[name=replay-until]").fill("2020-01-01T00:00")  # before since: refused
+    panel.locator("button[type=submit]").click()
+    expect(panel.locator("[data-role=replay-status]")).to_contain_text("until is before since")
+    panel.locator("[name=replay-until]").fill("")
+    panel.locator("button[type=submit]").click()
+    expect(panel.locator("[data-role=replay-status]")).to_contain_text("Queued 3 events")
+    snap(page, "log-replay")
+    again = receiver.wait_for(6, timeout=15)[3:]
+    assert sorted(r.headers["webhook-id"] for r in again) == sorted(sent)
