@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from sublarr.api import system
+from sublarr.events import stats_api
 from sublarr.events.hooks import api as hooks_api
 from sublarr.events.webhooks import api as webhooks_api
 from sublarr.events.webhooks import replay_api
@@ -24,6 +25,7 @@ BLUEPRINTS = (
     hooks_api.bp,
     webhooks_api.bp,
     replay_api.bp,
+    stats_api.bp,
     scoring_api.bp,
     library_api.bp,
     wanted_api.bp,
