@@ -308,3 +308,22 @@ def test_replay_button_on_delivery_log_redelivers_past_events(ui, page, services
     snap(page, "log-replay")
     again = receiver.wait_for(6, timeout=15)[3:]
     assert sorted(r.headers["webhook-id"] for r in again) == sorted(sent)
+
+
+def test_cards_show_insight_bars_from_the_stats(ui, page, services, receiver, client, snap):
+    receiver.responder = lambda req: Reply(500) if req.json()["data"]["message"] == "bad" \
+        else Reply(204)
+    webhook = client.post("/api/v1/webhooks", json={
+        "name": "Watched", "url": receiver.url, "events": ["test"], "retry_count": 0}).get_json()
+    for message in ("ok", "ok", "ok", "bad"):
+        services.bus.emit("test", {"message": message})
+    wait_until(lambda: client.get(f"/api/v1/webhooks/{webhook['id']}/stats").get_json()
+               ["attempts"] == 4, message="four attempts logged")
+    ui("settings/events")
+    card = page.locator("article.conn-card[data-name='Watched']")
+    day = card.locator("[data-role=insight] [data-window='24h']")
+    expect(day).to_contain_text("75% of 4")
+    expect(day.locator(".insight-bar")).to_have_attribute("aria-label", "24 h: 75% succeeded")
+    assert day.locator(".insight-fill").evaluate("el => el.style.width") == "75%"
+    expect(card.locator("[data-role=insight] [data-window='7d']")).to_contain_text("75% of 4")
+    snap(page, "events-insight")

@@ -7,6 +7,7 @@ import { subscriptionEditor } from "../subscription_editor.js";
 import { renderResult } from "../results.js";
 import { pageHeader, unavailable } from "./page.js";
 import { HOOK, WEBHOOK, subscriptionSummary } from "./connection_kinds.js";
+import { insightBlock } from "./insight.js";
 
 const MASK = "***configured***";
 
@@ -90,6 +91,7 @@ class Section {
     item.disabled_reason && !item.enabled ? this.disabledBanner(item) : null,
     h("dl", { class: "facts" }, kind.facts(item).map(([label, value]) => h("div", {},
       h("dt", {}, label), h("dd", {}, value)))),
+    insightBlock(this.ctx.api, kind.path, item.id),
     h("div", { class: "conn-actions" },
       testButton,
       h("button", { class: "btn btn-small", dataset: { action: "edit" },
