@@ -10,6 +10,7 @@ core 0), all in one run:
       never answers) is subscribed too, vs alone;
   (d) emit latency p50/p99 with 100 webhooks subscribed (SQLite);
   (e) RSS growth while 100,000 deliveries wait for a dead endpoint.
+The same emit latency with 100 *filtered* webhooks: bench/webhook_filters.py.
 Falls back to a Python receiver (and says so) when nginx is missing.
 """
 
@@ -219,10 +220,12 @@ def sublarr_app(extra: dict[str, Any] | None = None) -> Iterator[Any]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def add_webhook(app: Any, api_key: str, url: str, timeout: int = 10) -> int:
+def add_webhook(app: Any, api_key: str, url: str, timeout: int = 10,
+                **subscription: Any) -> int:
     with app.test_client() as client:
         resp = client.post("/api/v1/webhooks", headers={"X-Api-Key": api_key},
-                           json={"name": "bench", "url": url, "event_name": "test",
+                           json={"name": "bench", "url": url,
+                                 **(subscription or {"event_name": "test"}),
                                  "timeout_seconds": timeout, "retry_count": 3})
         assert resp.status_code == 201, resp.json
         return resp.json["id"]

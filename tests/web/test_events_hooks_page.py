@@ -44,7 +44,8 @@ def test_create_webhook_then_test_button_shows_receiver_answer(ui, page, receive
     form = open_editor(page, "webhook")
     form.locator("[name=name]").fill("Local receiver")
     form.locator("[name=url]").fill(receiver.url + "/hook")
-    form.locator("[name=event_name]").select_option("subtitle_downloaded")
+    form.locator("input[name=events][value=subtitle_downloaded]").check()
+    expect(form.locator("input[name=events][value='*']")).not_to_be_checked()
     # The picker explains the chosen event and shows its example payload.
     expect(form.locator(".event-description")).to_contain_text("subtitle file was saved")
     form.locator(".example summary").click()
@@ -74,6 +75,52 @@ def test_create_webhook_then_test_button_shows_receiver_answer(ui, page, receive
     [stored] = client.get("/api/v1/webhooks").get_json()["webhooks"]
     assert stored["secret"] == "***configured***"
     assert stored["event_name"] == "subtitle_downloaded"
+
+
+def test_event_set_and_filters_are_saved_and_applied(ui, page, services, receiver, client, snap):
+    ui("settings/events")
+    form = open_editor(page, "webhook")
+    form.locator("[name=name]").fill("German and Japanese")
+    form.locator("[name=url]").fill(receiver.url + "/in")
+    form.locator("input[name=events][value=subtitle_downloaded]").check()
+    form.locator("input[name=events][value=upgrade_complete]").check()
+    expect(form.locator(".event-detail")).to_have_count(2)
+    form.locator("[data-action=add-filter]").click()
+    row = form.locator("[data-role=filter]").nth(0)
+    row.locator("[name=filter-field]").select_option("language")
+    row.locator("[name=filter-op]").select_option("in")
+    row.locator("[name=filter-value]").fill("de, ja")
+    form.locator("[data-action=add-filter]").click()
+    row = form.locator("[data-role=filter]").nth(1)
+    row.locator("[name=filter-field]").select_option("score")
+    row.locator("[name=filter-op]").select_option(">")
+    row.locator("[name=filter-value]").fill("high")  # not a number: refused by the API
+    form.locator("button[type=submit]").click()
+    expect(form.locator("[data-error-for=filters]")).to_contain_text("value must be a number")
+    assert client.get("/api/v1/webhooks").get_json()["webhooks"] == []
+    row.locator("[name=filter-value]").fill("300")
+    snap(page, "events-webhook-filters")
+    form.locator("button[type=submit]").click()
+    card = page.locator("article.conn-card[data-name='German and Japanese']")
+    expect(card).to_contain_text("subtitle_downloaded, upgrade_complete · 2 filters")
+    [stored] = client.get("/api/v1/webhooks").get_json()["webhooks"]
+    assert stored["events"] == ["subtitle_downloaded", "upgrade_complete"]
+    assert stored["filters"] == [{"field": "language", "op": "in", "value": ["de", "ja"]},
+                                 {"field": "score", "op": ">", "value": 300}]
+    data = {"media_type": "episode", "title": "Frieren", "season": 1, "episode": 5,
+            "language": "en", "provider": "jimaku", "score": 612, "format": "ass",
+            "subtitle_path": "/tv/f.en.ass", "media_path": "/tv/f.mkv"}
+    for language, score in (("en", 900), ("de", 900), ("ja", 100)):
+        services.bus.emit("subtitle_downloaded", {**data, "language": language, "score": score})
+    [got] = receiver.wait_for(1, timeout=15)
+    assert got.json()["data"]["language"] == "de"
+    # Editing shows the stored set and filters again.
+    card.locator("[data-action=edit]").click()
+    form = page.locator("form[data-editor='webhook']")
+    expect(form.locator("input[name=events][value=upgrade_complete]")).to_be_checked()
+    expect(form.locator("[name=filter-value]").nth(0)).to_have_value("de, ja")
+    time.sleep(0.5)
+    assert len(receiver.requests) == 1
 
 
 BAD_WEBHOOK_INPUT = [
@@ -130,7 +177,7 @@ def test_hook_test_button_and_live_run_in_delivery_log(ui, page, services, data_
     ui("settings/events")
     form = open_editor(page, "hook")
     form.locator("[name=name]").fill("Say hello")
-    form.locator("[name=event_name]").select_option("test")
+    form.locator("input[name=events][value=test]").check()
     form.locator("[name=script_path]").fill(str(script))
     form.locator("button[type=submit]").click()
     card = page.locator("article.conn-card[data-name='Say hello']")
@@ -237,3 +284,46 @@ def test_toggle_edit_and_delete_a_hook(ui, page, data_dir, client):
     page.click("dialog button:has-text('Delete')")
     expect(renamed).to_have_count(0)
     assert client.get("/api/v1/hooks").get_json()["hooks"] == []
+
+
+def test_replay_button_on_delivery_log_redelivers_past_events(ui, page, services, receiver,
+                                                             client, snap):
+    webhook = client.post("/api/v1/webhooks", json={
+        "name": "Relay", "url": receiver.url + "/in", "events": ["test"]}).get_json()
+    sent = [services.bus.emit("test", {"message": f"m{i}"})["id"] for i in range(3)]
+    receiver.wait_for(3, timeout=15)
+    wait_until(lambda: client.get("/api/v1/hooks/logs").get_json()["total"] == 3,
+               message="three deliveries logged")
+
+    ui("log")
+    page.click("[data-action=replay]")
+    panel = page.locator("form[data-role=replay]")
+    panel.locator("[name=replay-webhook]").select_option(str(webhook["id"]))
+    panel.locator("[name=replay-until]").fill("2020-01-01T00:00")  # before since: refused
+    panel.locator("button[type=submit]").click()
+    expect(panel.locator("[data-role=replay-status]")).to_contain_text("until is before since")
+    panel.locator("[name=replay-until]").fill("")
+    panel.locator("button[type=submit]").click()
+    expect(panel.locator("[data-role=replay-status]")).to_contain_text("Queued 3 events")
+    snap(page, "log-replay")
+    again = receiver.wait_for(6, timeout=15)[3:]
+    assert sorted(r.headers["webhook-id"] for r in again) == sorted(sent)
+
+
+def test_cards_show_insight_bars_from_the_stats(ui, page, services, receiver, client, snap):
+    receiver.responder = lambda req: Reply(500) if req.json()["data"]["message"] == "bad" \
+        else Reply(204)
+    webhook = client.post("/api/v1/webhooks", json={
+        "name": "Watched", "url": receiver.url, "events": ["test"], "retry_count": 0}).get_json()
+    for message in ("ok", "ok", "ok", "bad"):
+        services.bus.emit("test", {"message": message})
+    wait_until(lambda: client.get(f"/api/v1/webhooks/{webhook['id']}/stats").get_json()
+               ["attempts"] == 4, message="four attempts logged")
+    ui("settings/events")
+    card = page.locator("article.conn-card[data-name='Watched']")
+    day = card.locator("[data-role=insight] [data-window='24h']")
+    expect(day).to_contain_text("75% of 4")
+    expect(day.locator(".insight-bar")).to_have_attribute("aria-label", "24 h: 75% succeeded")
+    assert day.locator(".insight-fill").evaluate("el => el.style.width") == "75%"
+    expect(card.locator("[data-role=insight] [data-window='7d']")).to_contain_text("75% of 4")
+    snap(page, "events-insight")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from sublarr.api import system
+from sublarr.events import stats_api
 from sublarr.events.hooks import api as hooks_api
 from sublarr.events.webhooks import api as webhooks_api
+from sublarr.events.webhooks import replay_api
 from sublarr.library import api as library_api
 from sublarr.providers import api as providers_api
 from sublarr.providers import picks_api
@@ -22,6 +24,8 @@ BLUEPRINTS = (
     system.metrics_bp,
     hooks_api.bp,
     webhooks_api.bp,
+    replay_api.bp,
+    stats_api.bp,
     scoring_api.bp,
     library_api.bp,
     wanted_api.bp,

@@ -7,7 +7,7 @@ from operator import itemgetter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from sublarr.db.base import batch_stamp, iso_z, utcnow
@@ -144,3 +144,44 @@ def add_entries(session: Session, entries: list[dict[str, Any]]) -> None:
         row["triggered_at"] = stamp(row["triggered_at"] or now)
         rows.append(_bulk_values(row))
     conn.exec_driver_sql(statement, rows)
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    """Outcomes of one subscriber over a time window (``GET …/<id>/stats``)."""
+
+    attempts: int
+    successes: int
+    p50_ms: int | None
+    p95_ms: int | None
+
+    @property
+    def success_rate(self) -> float | None:
+        return None if not self.attempts else round(self.successes / self.attempts, 4)
+
+
+def window_stats(session: Session, hook_type: str, subscriber_id: int, since: datetime
+                 ) -> WindowStats:
+    """Attempts (a retried delivery counts each attempt, a run never started counts one),
+    successful ones, and the latency percentiles of the logged outcomes since ``since``."""
+    column = HookLogEntry.webhook_id if hook_type == "webhook" else HookLogEntry.hook_id
+    where = (HookLogEntry.hook_type == hook_type, column == subscriber_id,
+             HookLogEntry.triggered_at >= since)
+    counted = func.max(HookLogEntry.attempts, 1) if session.bind.dialect.name == "sqlite" \
+        else func.greatest(HookLogEntry.attempts, 1)
+    attempts, successes = session.execute(
+        select(func.coalesce(func.sum(counted), 0),
+               func.coalesce(func.sum(case((HookLogEntry.success.is_(True), 1), else_=0)), 0))
+        .where(*where)).one()
+    durations = sorted(session.scalars(select(HookLogEntry.duration_ms).where(
+        *where, HookLogEntry.duration_ms.is_not(None), HookLogEntry.attempts > 0)))
+    return WindowStats(int(attempts), int(successes), _percentile(durations, 50),
+                       _percentile(durations, 95))
+
+
+def _percentile(ordered: list[int], pct: int) -> int | None:
+    """Nearest-rank percentile of an ascending list (None when empty)."""
+    if not ordered:
+        return None
+    rank = max(1, -(-pct * len(ordered) // 100))  # ceil(pct/100 * n)
+    return int(ordered[rank - 1])

@@ -40,7 +40,9 @@ class HookConfig(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
-    event_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    event_name: Mapped[str] = mapped_column(String(100), nullable=False)  # legacy mirror
+    events: Mapped[str] = mapped_column(Text, nullable=False, default='["*"]')  # JSON list
+    filters: Mapped[str] = mapped_column(Text, nullable=False, default="[]")  # JSON list
     script_path: Mapped[str] = mapped_column(Text, nullable=False)
     timeout_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=30)
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
@@ -60,7 +62,9 @@ class WebhookConfig(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     url: Mapped[str] = mapped_column(Text, nullable=False)
-    event_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    event_name: Mapped[str] = mapped_column(String(100), nullable=False)  # legacy mirror
+    events: Mapped[str] = mapped_column(Text, nullable=False, default='["*"]')  # JSON list
+    filters: Mapped[str] = mapped_column(Text, nullable=False, default="[]")  # JSON list
     secret: Mapped[str] = mapped_column(Text, nullable=False, default="")
     headers: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     retry_count: Mapped[int] = mapped_column(Integer, nullable=False, default=3)

@@ -16,13 +16,13 @@ import pytest
 from tests.support.http import Reply, TestServer
 
 SCRIPT = Path(__file__).with_name("webhook_process.py")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]  # the checkout
 
 
 def start_process(*args: str) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, str(SCRIPT), *args], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"})
     line = proc.stdout.readline()
     if "READY" not in line:
         proc.kill()

@@ -21,6 +21,7 @@ from sublarr.api.validation import (
 from sublarr.db import hook_log
 from sublarr.events.hooks import repo as hook_configs
 from sublarr.db.hook_log import LogFilter
+from sublarr.events import subscription
 from sublarr.events.catalog import check_subscribable
 from sublarr.events.hooks.script_path import ScriptPathError, resolve_script
 from sublarr.events.hooks.engine import COMPONENT_KEY, HookEngine
@@ -56,9 +57,16 @@ class _HookFields(BaseModel):
         return None if value is None else check_subscribable(value)
 
 
+Events = Field(None, description="Catalog event names, or ['*'] for every event")
+Filters = Field(None, description="[{field, op (= != in not_in < > contains), value}], all "
+                                  "must match the event's data")
+
+
 class HookCreate(_HookFields):
     name: Name
-    event_name: str = Field(description="A catalog event name or '*' for every event")
+    event_name: str | None = Field(None, description="Old form of events: one name or '*'")
+    events: list[str] | None = Events
+    filters: list[Any] | None = Filters
     script_path: ScriptPath = Field(description="An executable file inside <data dir>/hooks/")
     timeout_seconds: Timeout = 30
     enabled: bool = True
@@ -69,6 +77,8 @@ class HookUpdate(_HookFields):
 
     name: Name | None = None
     event_name: str | None = None
+    events: list[str] | None = Events
+    filters: list[Any] | None = Filters
     script_path: ScriptPath | None = None
     timeout_seconds: Timeout | None = None
     enabled: bool | None = None
@@ -77,7 +87,9 @@ class HookUpdate(_HookFields):
 class HookOut(BaseModel):
     id: int
     name: str
-    event_name: str
+    event_name: str | None
+    events: list[str]
+    filters: list[dict[str, Any]]
     script_path: str
     timeout_seconds: int
     enabled: bool
@@ -194,10 +206,15 @@ def list_hooks():  # noqa: ANN201
             body=HookCreate, response=HookOut, status=201, tags=TAGS)
 def create_hook():  # noqa: ANN201
     body = parse_body(HookCreate)
+    fields = body.model_dump()
+    if subscription.sent_nulls(body):
+        raise UnprocessableError("these fields cannot be null",
+                                 {"fields": subscription.sent_nulls(body)})
+    _settled(fields, None)
     engine = _engine()
     _checked_script_path(engine, body.script_path)
     with current_services().db.session() as session:
-        hook = hook_configs.hook_to_dict(hook_configs.create_hook(session, body.model_dump()))
+        hook = hook_configs.hook_to_dict(hook_configs.create_hook(session, fields))
     engine.reload()
     return jsonify(hook), 201
 
@@ -222,7 +239,10 @@ def update_hook(hook_id: int):  # noqa: ANN201
     if "script_path" in changes:
         _checked_script_path(engine, changes["script_path"])
     with current_services().db.session() as session:
-        hook = hook_configs.update_hook(session, _existing(session, hook_id), changes)
+        existing = _existing(session, hook_id)
+        _settled(changes, (hook_configs.events_of(existing),
+                           hook_configs.hook_to_dict(existing)["filters"]))
+        hook = hook_configs.update_hook(session, existing, changes)
         out = hook_configs.hook_to_dict(hook)
     engine.reload()
     return jsonify(out)
@@ -247,6 +267,13 @@ def test_hook(hook_id: int):  # noqa: ANN201
         spec = hook_configs.spec_of(_existing(session, hook_id))
     envelope, result = _engine().run_test(spec, body.message)
     return jsonify({"hook_id": hook_id, "event_id": envelope["id"], **result.to_dict()})
+
+
+def _settled(fields: dict[str, Any], stored: tuple[list[str], list[Any]] | None) -> None:
+    try:
+        subscription.settle(fields, stored)
+    except subscription.SubscriptionError as exc:
+        raise UnprocessableError(str(exc), [{"loc": exc.loc, "msg": str(exc)}]) from None
 
 
 def _existing(session: Any, hook_id: int) -> Any:

@@ -31,6 +31,7 @@ from sublarr.events.hooks.repo import HookSpec
 from sublarr.events import runlog
 from sublarr.events.bus import Envelope, EventBus, build_envelope, new_event_id, validate_payload
 from sublarr.events.catalog import CATALOG, WILDCARD
+from sublarr.events.subscription import Predicate, compile_filters
 from sublarr.events.hooks.process_groups import ProcessGroups
 from sublarr.events.hooks.run_markers import (
     INTERRUPTED_ERROR,
@@ -137,9 +138,11 @@ class HookEngine:
         with self._reload_lock:
             with self.db.session() as session:
                 specs = hook_configs.enabled_specs(session)
-            by_event: dict[str, list[HookSpec]] = {}
+            by_event: dict[str, list[tuple[HookSpec, Predicate | None]]] = {}
             for spec in specs:
-                by_event.setdefault(spec.event_name, []).append(spec)
+                predicate = compile_filters(spec.filters)
+                for name in spec.events:
+                    by_event.setdefault(name, []).append((spec, predicate))
             self._by_event = {name: tuple(group) for name, group in by_event.items()}
             self._last_reload = time.monotonic()
 
@@ -189,14 +192,16 @@ class HookEngine:
 
     # ----------------------------------------------------------------- producing
 
-    def hooks_for(self, event_name: str) -> tuple[HookSpec, ...]:
-        """The enabled hooks that run for ``event_name`` (its own, then the ``*`` ones)."""
+    def hooks_for(self, event_name: str, data: Any = None) -> tuple[HookSpec, ...]:
+        """The enabled hooks that run for ``event_name`` (its own, then the ``*`` ones) whose
+        filters match ``data`` (filters are not checked when ``data`` is None)."""
         snapshot = self._by_event
-        return snapshot.get(event_name, ()) + snapshot.get(WILDCARD, ())
+        return tuple(spec for spec, matches in snapshot.get(event_name, ()) + snapshot.get(WILDCARD, ())
+                     if matches is None or data is None or _matches(matches, data))
 
     def dispatch(self, envelope: Envelope) -> None:
         """Queue every matching hook for ``envelope``; never blocks, never queries the DB."""
-        for spec in self.hooks_for(envelope["event_name"]):
+        for spec in self.hooks_for(envelope["event_name"], envelope.get("data") or {}):
             self.submit(spec, envelope)
 
     def submit(self, spec: HookSpec, envelope: Envelope) -> bool:
@@ -306,6 +311,13 @@ def _run(spec: HookSpec, envelope: Envelope, result: ScriptResult, attempts: int
                       envelope.get("id"), result.success, started, result.duration_ms,
                       attempts, exit_code=result.exit_code, stdout=result.stdout,
                       stderr=result.stderr, error=result.error)
+
+
+def _matches(predicate: Predicate, data: Any) -> bool:
+    try:
+        return predicate(data)
+    except Exception:  # a comparison the save-time checks did not foresee: no match
+        return False
 
 
 def _now() -> datetime:

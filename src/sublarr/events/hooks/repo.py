@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from sqlalchemy import delete, select, update
@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from sublarr.db.base import iso_z, utcnow
 from sublarr.db.models import HookConfig
+from sublarr.events import subscription
 
 if TYPE_CHECKING:
     from sublarr.events.runlog import Tally
 
-EDITABLE_FIELDS = ("name", "event_name", "script_path", "timeout_seconds", "enabled")
+EDITABLE_FIELDS = ("name", "events", "filters", "script_path", "timeout_seconds", "enabled")
 
 
 @dataclass(frozen=True)
@@ -23,13 +24,32 @@ class HookSpec:
 
     id: int
     name: str
-    event_name: str
+    events: tuple[str, ...]
     script_path: str
     timeout_seconds: int
+    filters: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+
+
+def events_of(hook: HookConfig) -> list[str]:
+    return subscription.load_list(hook.events, [hook.event_name or "*"])
 
 
 def spec_of(hook: HookConfig) -> HookSpec:
-    return HookSpec(hook.id, hook.name, hook.event_name, hook.script_path, hook.timeout_seconds)
+    return HookSpec(hook.id, hook.name, tuple(events_of(hook)), hook.script_path,
+                    hook.timeout_seconds, tuple(subscription.load_list(hook.filters, [])))
+
+
+def _stored(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values for validated fields: the sets as JSON, ``event_name`` mirrored."""
+    values = {k: fields[k] for k in EDITABLE_FIELDS if k in fields}
+    if "events" not in values and fields.get("event_name"):
+        values["events"] = [fields["event_name"]]
+    if "events" in values:
+        values["event_name"] = subscription.legacy_event_name(values["events"]) or ""
+        values["events"] = subscription.dump(values["events"])
+    if "filters" in values:
+        values["filters"] = subscription.dump(values["filters"])
+    return values
 
 
 def list_hooks(session: Session) -> list[HookConfig]:
@@ -49,8 +69,7 @@ def enabled_specs(session: Session) -> list[HookSpec]:
 def create_hook(session: Session, fields: Mapping[str, Any]) -> HookConfig:
     """Insert a hook from already validated ``fields`` (see :data:`EDITABLE_FIELDS`)."""
     now = utcnow()
-    hook = HookConfig(**{k: fields[k] for k in EDITABLE_FIELDS if k in fields},
-                      created_at=now, updated_at=now)
+    hook = HookConfig(**_stored(fields), created_at=now, updated_at=now)
     session.add(hook)
     session.flush()
     return hook
@@ -58,9 +77,8 @@ def create_hook(session: Session, fields: Mapping[str, Any]) -> HookConfig:
 
 def update_hook(session: Session, hook: HookConfig, changes: Mapping[str, Any]) -> HookConfig:
     """Apply already validated ``changes`` (only editable fields are taken)."""
-    for key in EDITABLE_FIELDS:
-        if key in changes:
-            setattr(hook, key, changes[key])
+    for key, value in _stored(changes).items():
+        setattr(hook, key, value)
     hook.updated_at = utcnow()
     session.flush()
     return hook
@@ -94,7 +112,9 @@ def hook_to_dict(hook: HookConfig) -> dict[str, Any]:
     return {
         "id": hook.id,
         "name": hook.name,
-        "event_name": hook.event_name,
+        "event_name": subscription.legacy_event_name(events_of(hook)),
+        "events": events_of(hook),
+        "filters": subscription.load_list(hook.filters, []),
         "script_path": hook.script_path,
         "timeout_seconds": hook.timeout_seconds,
         "enabled": hook.enabled,

@@ -22,6 +22,7 @@ from pydantic import (
 from sublarr.api.errors import ApiError, ConflictError, NotFoundError, UnprocessableError
 from sublarr.api.validation import MAX_ROW_ID, documented, json_object, parse_body
 from sublarr.db import hook_log
+from sublarr.events import subscription
 from sublarr.events.webhooks import repo as webhook_configs
 from sublarr.events.catalog import is_subscribable
 from sublarr.events.webhooks.request import RESERVED_HEADERS
@@ -118,7 +119,11 @@ class WebhookFields(BaseModel):
 class WebhookCreate(WebhookFields):
     name: str = Field(min_length=1, max_length=200)
     url: str
-    event_name: str = "*"
+    event_name: Optional[str] = Field(None, description="Old form of events: one name or '*'")
+    events: Optional[list[str]] = Field(None, description="Catalog event names or ['*'] "
+                                        "(the default)")
+    filters: Optional[list[Any]] = Field(None, description="[{field, op, value}], all must "
+                                         "match the event's data")
     secret: Optional[str] = Field(None, max_length=500)
     headers: dict[str, str] = Field(default_factory=dict)
     retry_count: StrictInt = Field(3, ge=0, le=10)
@@ -130,6 +135,8 @@ class WebhookUpdate(WebhookFields):
     name: Optional[str] = Field(None, min_length=1, max_length=200)
     url: Optional[str] = None
     event_name: Optional[str] = None
+    events: Optional[list[str]] = None
+    filters: Optional[list[Any]] = None
     secret: Optional[str] = Field(None, max_length=500)
     headers: Optional[dict[str, str]] = None
     retry_count: Optional[StrictInt] = Field(None, ge=0, le=10)
@@ -149,7 +156,9 @@ class WebhookView(BaseModel):
     id: int
     name: str
     url: str
-    event_name: str
+    event_name: Optional[str]
+    events: list[str]
+    filters: list[dict[str, Any]]
     secret: str
     headers: dict[str, str]
     retry_count: int
@@ -196,6 +205,13 @@ def _row_or_404(session, webhook_id: int):  # noqa: ANN001, ANN202
     return row
 
 
+def _settle_sets(fields: dict[str, Any], stored: tuple[list[str], list[Any]] | None) -> None:
+    try:
+        subscription.settle(fields, stored, default_events=["*"])
+    except subscription.SubscriptionError as exc:
+        raise UnprocessableError(str(exc), [{"loc": exc.loc, "msg": str(exc)}]) from None
+
+
 def _settle_headers(changes: dict[str, Any], row: Any) -> None:
     """Header values are write-only: a masked value sent back keeps the stored one, and
     a new URL drops every stored value the same request does not send again (they are
@@ -236,6 +252,10 @@ def create_webhook():  # noqa: ANN201
     services = current_services()
     body = parse_body(WebhookCreate)
     fields = body.model_dump()
+    if subscription.sent_nulls(body):
+        raise UnprocessableError("these fields cannot be null",
+                                 {"fields": subscription.sent_nulls(body)})
+    _settle_sets(fields, None)
     try:
         fields["secret"], _ = _secret_value(body.secret)
     except ValueError as exc:
@@ -276,6 +296,7 @@ def update_webhook(webhook_id: int):  # noqa: ANN201
                 raise UnprocessableError(str(exc), [{"loc": ["secret"], "msg": str(exc)}]) from None
     with services.db.session() as session:
         row = _row_or_404(session, webhook_id)
+        _settle_sets(changes, (webhook_configs.events_of(row), webhook_configs.filters_of(row)))
         _settle_headers(changes, row)
         webhook_configs.update_config(session, row, changes)
         view = webhook_configs.to_public(row, reveal_secret=reveal)

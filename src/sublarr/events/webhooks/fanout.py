@@ -59,7 +59,7 @@ class FanOutWriter:
 
     def fan_out(self) -> None:
         """First the events in the producers' journal (SQLite), then those in the outbox."""
-        widest = max(map(len, self._registry.current.by_event.values()), default=1)
+        widest = self._registry.current.widest()
         per_batch = max(1, FANOUT_ROWS // widest)
         journal = self._journal
         if journal is not None:

@@ -60,7 +60,7 @@ class OutboxWriter:
         self._scheduler = scheduler
 
     def __call__(self, envelope: Envelope) -> None:
-        targets = self._registry.current.targets_for(envelope["event_name"])
+        targets = self._registry.current.targets_for(envelope["event_name"], envelope["data"])
         if not targets:
             return
         event = NewEvent(envelope["id"], envelope["event_name"], encode_envelope(envelope),

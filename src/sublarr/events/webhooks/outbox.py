@@ -69,7 +69,9 @@ class Outbox(EventStore):
                 return []
             event_ids = sorted({r.event_id for r in rows})
             envelopes = {e.event_id: e for e in conn.execute(self._envelopes, {"e_ids": event_ids})}
-        # An event is removed only with its last delivery, so each row has one.
+        # An event is removed only with its last delivery, so each row has one.  RETURNING
+        # promises no order: rows go out in the order they were written (emit, replay).
+        rows = sorted(rows, key=lambda r: r.id)
         return [Claimed(public_delivery_id(r.id), r.webhook_id, r.event_id,
                         envelopes[r.event_id].event_name, envelopes[r.event_id].payload,
                         r.attempts, r.max_attempts, expires) for r in rows]

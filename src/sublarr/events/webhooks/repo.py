@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from sublarr.db.base import UTCDateTime, iso_z, utcnow
 from sublarr.db.models import WebhookConfig
+from sublarr.events import subscription
 from sublarr.settings_base import SECRET_MASK
 
 if TYPE_CHECKING:
     from sublarr.events.runlog import Tally
 
-EDITABLE = ("name", "url", "event_name", "secret", "headers", "retry_count", "timeout_seconds",
+EDITABLE = ("name", "url", "events", "filters", "secret", "headers", "retry_count", "timeout_seconds",
             "enabled")
 _T = WebhookConfig.__table__
 
@@ -35,6 +36,8 @@ def create(session: Session, fields: Mapping[str, Any]) -> WebhookConfig:
     now = utcnow()
     values = dict(fields)
     values["headers"] = json.dumps(values.get("headers") or {}, separators=(",", ":"))
+    values.update(_sets(values))
+    values.setdefault("event_name", "*")
     row = WebhookConfig(**values, trigger_count=0, consecutive_failures=0, created_at=now,
                         updated_at=now)
     session.add(row)
@@ -53,10 +56,13 @@ def list_all(session: Session) -> list[WebhookConfig]:
 def update_config(session: Session, row: WebhookConfig, changes: Mapping[str, Any]) -> None:
     """Apply edits; switching a webhook on again clears its failure streak and reason."""
     for key, value in changes.items():
-        if key not in EDITABLE:
+        if key not in EDITABLE and key != "event_name":
             raise KeyError(key)
         if key == "headers":
             value = json.dumps(value or {}, separators=(",", ":"))
+        if key not in ("events", "filters", "event_name"):
+            setattr(row, key, value)
+    for key, value in _sets(changes).items():
         setattr(row, key, value)
     if changes.get("enabled") is True:
         row.consecutive_failures = 0
@@ -68,6 +74,26 @@ def update_config(session: Session, row: WebhookConfig, changes: Mapping[str, An
 def delete_config(session: Session, row: WebhookConfig) -> None:
     session.delete(row)
     session.flush()
+
+
+def _sets(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values of validated ``events`` / ``filters`` (JSON; ``event_name`` mirrored)."""
+    values: dict[str, Any] = {}
+    events = fields.get("events") or ([fields["event_name"]] if fields.get("event_name") else None)
+    if events:
+        values["event_name"] = subscription.legacy_event_name(events) or ""
+        values["events"] = subscription.dump(events)
+    if "filters" in fields:
+        values["filters"] = subscription.dump(fields["filters"])
+    return values
+
+
+def events_of(row: WebhookConfig) -> list[str]:
+    return subscription.load_list(row.events, [row.event_name or "*"])
+
+
+def filters_of(row: WebhookConfig) -> list[dict[str, Any]]:
+    return subscription.load_list(row.filters, [])
 
 
 def headers_of(row: WebhookConfig) -> dict[str, str]:
@@ -86,7 +112,9 @@ def to_public(row: WebhookConfig, reveal_secret: bool = False) -> dict[str, Any]
         "id": row.id,
         "name": row.name,
         "url": row.url,
-        "event_name": row.event_name,
+        "event_name": subscription.legacy_event_name(events_of(row)),
+        "events": events_of(row),
+        "filters": filters_of(row),
         "secret": secret,
         "headers": {name: SECRET_MASK if value else "" for name, value in headers_of(row).items()},
         "retry_count": row.retry_count,
@@ -159,5 +187,5 @@ def disable_gone(session: Session, webhook_id: int, reason: str) -> Disabled | N
 
 
 __all__ = ["Disabled", "apply_tallies", "create", "delete_config",
-           "disable_failing", "disable_gone", "get", "headers_of", "list_all", "to_public",
+           "disable_failing", "disable_gone", "events_of", "filters_of", "get", "headers_of", "list_all", "to_public",
            "update_config"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from sublarr.events.webhooks.sender import AttemptResult, HttpSender
@@ -29,12 +29,13 @@ class Endpoint:
     webhook_id: int
     name: str
     url: str
-    event_name: str
+    events: tuple[str, ...]
     secret: str
     headers: tuple[tuple[str, str], ...]
     retry_count: int
     timeout_seconds: int
     enabled: bool
+    filters: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
 
     @property
     def max_attempts(self) -> int:

@@ -9,41 +9,75 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from sublarr.events.webhooks import repo as webhook_configs
 from sublarr.db.engine import Database
-from sublarr.events.catalog import CATALOG, WILDCARD
+from sublarr.events import subscription
+from sublarr.events.catalog import CATALOG
+from sublarr.events.subscription import Predicate
 from sublarr.events.webhooks.request import Endpoint
 
 Target = tuple[int, int]  # (webhook_id, max_attempts)
+_NO_DATA: Mapping[str, Any] = {}
 
 
 @dataclass(frozen=True)
 class Subscriptions:
-    """Every webhook by id, and the enabled targets of each catalog event."""
+    """Every webhook by id, and the enabled targets of each catalog event.
+
+    ``by_event`` holds the webhooks without filters (taken as they are);
+    ``filtered`` those whose filters are checked against each event's data.
+    """
 
     endpoints: dict[int, Endpoint] = field(default_factory=dict)
     by_event: dict[str, tuple[Target, ...]] = field(default_factory=dict)
+    filtered: dict[str, tuple[tuple[Target, Predicate], ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, endpoints: Iterable[Endpoint]) -> "Subscriptions":
         by_id = {e.webhook_id: e for e in endpoints}
-        targets: dict[str, list[Target]] = {name: [] for name in CATALOG}
+        plain: dict[str, list[Target]] = {name: [] for name in CATALOG}
+        checked: dict[str, list[tuple[Target, Predicate]]] = {name: [] for name in CATALOG}
         for endpoint in by_id.values():
             if not endpoint.enabled:
                 continue
-            names = CATALOG if endpoint.event_name == WILDCARD else (endpoint.event_name,)
-            for name in names:
-                if name in targets:
-                    targets[name].append((endpoint.webhook_id, endpoint.max_attempts))
-        return cls(by_id, {name: tuple(t) for name, t in targets.items() if t})
+            target = (endpoint.webhook_id, endpoint.max_attempts)
+            predicate = subscription.compile_filters(endpoint.filters)
+            for name in subscription.expand(endpoint.events):
+                if name not in plain:
+                    continue
+                if predicate is None:
+                    plain[name].append(target)
+                else:
+                    checked[name].append((target, predicate))
+        return cls(by_id, {name: tuple(t) for name, t in plain.items() if t},
+                   {name: tuple(t) for name, t in checked.items() if t})
 
-    def targets_for(self, event_name: str) -> tuple[Target, ...]:
-        return self.by_event.get(event_name, ())
+    def targets_for(self, event_name: str,
+                    data: Mapping[str, Any] = _NO_DATA) -> tuple[Target, ...]:
+        """The webhooks that want this event (filters checked against ``data``)."""
+        plain = self.by_event.get(event_name, ())
+        checked = self.filtered.get(event_name)
+        if not checked:
+            return plain
+        return plain + tuple(target for target, matches in checked if _safe(matches, data))
+
+    def widest(self) -> int:
+        """The most webhooks one event can go to."""
+        names = set(self.by_event) | set(self.filtered)
+        return max((len(self.by_event.get(n, ())) + len(self.filtered.get(n, ()))
+                    for n in names), default=1)
 
     def enabled_ids(self) -> list[int]:
         return [wid for wid, e in self.endpoints.items() if e.enabled]
+
+
+def _safe(matches: Predicate, data: Mapping[str, Any]) -> bool:
+    try:
+        return matches(data)
+    except Exception:  # a comparison the save-time checks did not foresee: no match
+        return False
 
 
 class SubscriptionRegistry:
@@ -71,10 +105,11 @@ def endpoint_of(row) -> Endpoint:  # noqa: ANN001 - WebhookConfig row
         webhook_id=row.id,
         name=row.name,
         url=row.url,
-        event_name=row.event_name,
+        events=tuple(webhook_configs.events_of(row)),
         secret=row.secret or "",
         headers=tuple(webhook_configs.headers_of(row).items()),
         retry_count=row.retry_count,
         timeout_seconds=row.timeout_seconds,
         enabled=bool(row.enabled),
+        filters=tuple(webhook_configs.filters_of(row)),
     )

@@ -1,7 +1,7 @@
 // Form building blocks: labelled fields with an error slot, and showing API errors in them.
 
 import { fieldErrors } from "./api.js";
-import { h, pretty, replace, uid } from "./dom.js";
+import { h, uid } from "./dom.js";
 
 export function field(name, label, control, hint) {
   const id = control.id || uid(name);
@@ -41,33 +41,6 @@ export function showErrors(form, error, fieldNames) {
   }
   const first = form.querySelector(".invalid");
   if (first) first.focus();
-}
-
-// The event picker: "*" or a catalog event, with the chosen event's description and example.
-export function eventPicker(catalog, selected) {
-  const select = h("select", { name: "event_name" },
-    h("option", { value: "*", selected: selected === "*" }, "* — every event"),
-    catalog.map((event) => h("option", { value: event.name, selected: event.name === selected },
-      `${event.label} (${event.name})`)));
-  const details = h("div", { class: "event-details" });
-  const show = () => {
-    const event = catalog.find((e) => e.name === select.value);
-    if (!event) {
-      replace(details, h("p", { class: "hint" }, "Runs for every catalog event."));
-      return;
-    }
-    replace(details,
-      h("p", { class: "event-description" }, event.description),
-      h("details", { class: "example" },
-        h("summary", {}, "Example payload (data)"),
-        h("pre", { class: "code" }, pretty(event.example))));
-  };
-  select.addEventListener("change", show);
-  if (selected && selected !== "*" && !catalog.some((e) => e.name === selected)) {
-    select.append(h("option", { value: selected, selected: true }, selected));
-  }
-  show();
-  return { select, details };
 }
 
 export function intOrNull(value) {

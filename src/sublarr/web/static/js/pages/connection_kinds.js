@@ -31,6 +31,24 @@ export function textToHeaders(textValue) {
   return headers;
 }
 
+// The event set and the filters (see subscription_editor.js), as labelled form fields.
+function subscriptionFields(editor) {
+  return [
+    field("events", "Events", editor.picker.list, "Tick one or more events, or * for every event."),
+    editor.picker.details,
+    field("filters", "Filters", editor.filters.element,
+      "All must match the event's data. For in / not_in separate the values with commas."),
+  ];
+}
+
+// The card's summary of what a connection listens to.
+export function subscriptionSummary(item) {
+  const events = item.events || [item.event_name || "*"];
+  const names = events.includes("*") ? "every event" : events.join(", ");
+  const count = (item.filters || []).length;
+  return count ? `${names} · ${count} filter${count === 1 ? "" : "s"}` : names;
+}
+
 export const WEBHOOK = {
   kind: "webhook",
   title: "Webhooks",
@@ -38,8 +56,8 @@ export const WEBHOOK = {
   path: "/webhooks",
   listKeys: ["webhooks"],
   objectKeys: ["webhook"],
-  fields: ["name", "url", "event_name", "secret", "headers", "retry_count", "timeout_seconds",
-    "enabled"],
+  fields: ["name", "url", "events", "filters", "secret", "headers", "retry_count",
+    "timeout_seconds", "enabled"],
   intro: "Sublarr POSTs the event envelope as JSON, signed when a secret is set "
     + "(X-Sublarr-Signature and Standard Webhooks headers).",
 
@@ -51,8 +69,7 @@ export const WEBHOOK = {
       field("name", "Name", text("name", item.name, { placeholder: "Home Assistant" })),
       field("url", "URL", text("url", item.url, { type: "url", placeholder: "https://example.org/hook",
         inputmode: "url" })),
-      field("event_name", "Event", picker.select),
-      picker.details,
+      ...subscriptionFields(picker),
       field("secret", "Secret", h("input", { type: "password", name: "secret", value: "",
         autocomplete: "new-password", placeholder: item.secret === MASK ? "•••••••• (set)" : "" }),
       secretHint),
@@ -67,12 +84,12 @@ export const WEBHOOK = {
     ];
   },
 
-  collect(form, item) {
+  collect(form, item, editor) {
     const value = (name) => form.elements[name].value;
     const body = {
       name: value("name").trim(),
       url: value("url").trim(),
-      event_name: value("event_name"),
+      ...editor.value(),
       retry_count: intOrNull(value("retry_count")),
       timeout_seconds: intOrNull(value("timeout_seconds")),
       enabled: form.elements.enabled.checked,
@@ -109,15 +126,14 @@ export const HOOK = {
   path: "/hooks",
   listKeys: ["hooks"],
   objectKeys: ["hook"],
-  fields: ["name", "event_name", "script_path", "timeout_seconds", "enabled"],
+  fields: ["name", "events", "filters", "script_path", "timeout_seconds", "enabled"],
   intro: "Scripts in the hooks directory run with the event on stdin and as SUBLARR_* variables.",
 
   formFields(item, picker, context) {
     const hooksDir = context.hooksDir;
     return [
       field("name", "Name", text("name", item.name, { placeholder: "Refresh Plex" })),
-      field("event_name", "Event", picker.select),
-      picker.details,
+      ...subscriptionFields(picker),
       field("script_path", "Script", text("script_path", item.script_path,
         { placeholder: hooksDir ? `${hooksDir}/notify.sh` : "notify.sh", spellcheck: "false" }),
       hooksDir ? `An executable file inside ${hooksDir}/` : "An executable file inside the hooks directory."),
@@ -127,11 +143,11 @@ export const HOOK = {
     ];
   },
 
-  collect(form) {
+  collect(form, item, editor) {
     const value = (name) => form.elements[name].value;
     return {
       name: value("name").trim(),
-      event_name: value("event_name"),
+      ...editor.value(),
       script_path: value("script_path").trim(),
       timeout_seconds: intOrNull(value("timeout_seconds")),
       enabled: form.elements.enabled.checked,

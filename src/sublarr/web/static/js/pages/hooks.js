@@ -2,10 +2,12 @@
 
 import { listOf, objectOf } from "../api.js";
 import { badge, confirmDialog, debounce, h, replace } from "../dom.js";
-import { clearErrors, eventPicker, showErrors } from "../forms.js";
+import { clearErrors, showErrors } from "../forms.js";
+import { subscriptionEditor } from "../subscription_editor.js";
 import { renderResult } from "../results.js";
 import { pageHeader, unavailable } from "./page.js";
-import { HOOK, WEBHOOK } from "./connection_kinds.js";
+import { HOOK, WEBHOOK, subscriptionSummary } from "./connection_kinds.js";
+import { insightBlock } from "./insight.js";
 
 const MASK = "***configured***";
 
@@ -82,13 +84,14 @@ class Section {
       dataset: { id: item.id, name: item.name } },
     h("div", { class: "conn-head" },
       h("h3", { class: "conn-name" }, item.name),
-      badge(item.event_name === "*" ? "every event" : item.event_name, "accent"),
+      badge(subscriptionSummary(item), "accent"),
       h("label", { class: "switch-wrap" }, toggle, h("span", { class: "switch-label" },
         item.enabled ? "Enabled" : "Disabled"))),
     h("div", { class: "conn-target mono" }, kind.target(item)),
     item.disabled_reason && !item.enabled ? this.disabledBanner(item) : null,
     h("dl", { class: "facts" }, kind.facts(item).map(([label, value]) => h("div", {},
       h("dt", {}, label), h("dd", {}, value)))),
+    insightBlock(this.ctx.api, kind.path, item.id),
     h("div", { class: "conn-actions" },
       testButton,
       h("button", { class: "btn btn-small", dataset: { action: "edit" },
@@ -157,7 +160,8 @@ class Section {
       return;
     }
     const item = id === "new" ? {} : (this.items.find((i) => i.id === id) || {});
-    const picker = eventPicker(catalog, item.event_name || "*");
+    const picker = subscriptionEditor(catalog, item);
+    this.subscription = picker;
     const save = h("button", { class: "btn btn-primary", type: "submit" },
       id === "new" ? `Create ${this.kind.singular}` : "Save");
     const form = h("form", { class: "editor card-inset", novalidate: true,
@@ -181,7 +185,7 @@ class Section {
     clearErrors(form);
     let body;
     try {
-      body = this.kind.collect(form, item);
+      body = this.kind.collect(form, item, this.subscription);
     } catch (err) {
       showErrors(form, { message: err.message, details: { field: "headers" } }, this.kind.fields);
       return;

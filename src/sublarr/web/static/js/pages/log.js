@@ -5,6 +5,7 @@ import { badge, confirmDialog, debounce, formatDuration, formatTime, h, replace,
   successBadge } from "../dom.js";
 import { renderResult } from "../results.js";
 import { pageHeader, pager, unavailable } from "./page.js";
+import { replayPanel, toggleReplay } from "./replay_panel.js";
 
 const LIMIT = 25;
 
@@ -28,6 +29,8 @@ class DeliveryLog {
     this.table = h("div", { class: "log-body" });
     this.pagerSlot = h("div");
     this.filterBar = h("form", { class: "filters", onsubmit: (e) => e.preventDefault() });
+    this.replaySlot = h("div", { class: "replay-slot" });
+    this.webhooks = [];
     const liveToggle = h("input", { type: "checkbox", checked: true, id: "log-live",
       onchange: () => { this.live = liveToggle.checked; } });
     this.root = h("div", { class: "page" },
@@ -35,8 +38,12 @@ class DeliveryLog {
         h("label", { class: "check" }, liveToggle, h("span", {}, "Live")),
         h("button", { class: "btn", dataset: { action: "refresh" }, onclick: () => this.load() },
           "Refresh"),
+        h("button", { class: "btn", dataset: { action: "replay" },
+          onclick: () => toggleReplay(this.replaySlot, () => replayPanel(this.ctx.api, this.webhooks,
+            this.filters.webhook_id, () => this.load())) }, "Replay…"),
         h("button", { class: "btn btn-danger-ghost", dataset: { action: "clear-log" },
           onclick: () => this.clear() }, "Clear log")),
+      this.replaySlot,
       h("section", { class: "card" }, this.filterBar, this.table, this.pagerSlot));
     this.refreshSoon = debounce(() => { if (this.live) this.load(); }, 250);
   }
@@ -59,6 +66,7 @@ class DeliveryLog {
     ]);
     for (const hook of hooks) this.names.script.set(hook.id, hook.name);
     for (const webhook of webhooks) this.names.webhook.set(webhook.id, webhook.name);
+    this.webhooks = webhooks;
     const select = (name, label, options) => {
       const el = h("select", { name, "aria-label": label, onchange: () => {
         this.filters[name] = el.value;
