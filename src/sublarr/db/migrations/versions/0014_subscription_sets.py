@@ -3,14 +3,14 @@
 Each subscriber's single ``event_name`` becomes a one-element ``events`` set;
 ``filters`` starts empty.  ``event_name`` stays as a mirror for old readers.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0012"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
