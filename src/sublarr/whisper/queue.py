@@ -281,7 +281,7 @@ class WhisperQueue:
                                 detected_language=language)
         if not owned:  # our lease ran out and another worker took over; it will report
             return
-        self._emit_progress_final(spec, COMPLETED)
+        self._progress.emit("whisper_progress", final_progress(spec, COMPLETED))
         self._bus.emit("whisper_complete", {
             "media_path": spec.media_path, "language": language or "und",
             "subtitle_path": subtitle_path, "duration_ms": duration_ms, "backend": backend})
@@ -291,7 +291,7 @@ class WhisperQueue:
         with self._db.session() as session:
             owned = jobs.finish(session, spec.id, self.owner, FAILED, error=error)
         if owned:
-            self._emit_progress_final(spec, FAILED)
+            self._progress.emit("whisper_progress", final_progress(spec, FAILED))
             self._bus.emit("whisper_failed",
                            {"media_path": spec.media_path, "error": error, "cancelled": False})
 
@@ -302,15 +302,12 @@ class WhisperQueue:
                 return
             owned = jobs.finish(session, spec.id, self.owner, CANCELLED, error=CANCELLED_MESSAGE)
         if owned:  # a lost lease means another worker owns the job now: stay silent
-            self._emit_progress_final(spec, CANCELLED)
+            self._progress.emit("whisper_progress", final_progress(spec, CANCELLED))
             self._emit_cancelled(spec.media_path)
 
     def _emit_cancelled(self, media_path: str) -> None:
         self._bus.emit("whisper_failed",
                        {"media_path": media_path, "error": CANCELLED_MESSAGE, "cancelled": True})
-
-    def _emit_progress_final(self, spec: JobSpec, status: str) -> None:
-        self._progress.emit("whisper_progress", final_progress(spec, status))
 
     def _notify(self) -> None:
         with self._changed:

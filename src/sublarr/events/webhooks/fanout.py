@@ -54,8 +54,15 @@ class FanOutWriter:
     def has_deferred(self) -> bool:
         return bool(self._deferred)
 
-    def deferred_ids(self) -> list[str]:
-        return [event.event_id for event in self._deferred]
+    def store_deferred_at_stop(self) -> None:
+        """A last try for events emitted while the database was away; what still
+        cannot be stored is named in the log (it is lost with this process)."""
+        try:
+            self.flush_deferred()
+        except Exception as exc:
+            ids = [event.event_id for event in self._deferred]
+            log.error("stopping with %d events that could not be stored (%s); their webhook "
+                      "deliveries are lost: %s", len(ids), exc, ", ".join(ids[:100]))
 
     def fan_out(self) -> None:
         """First the events in the producers' journal (SQLite), then those in the outbox."""

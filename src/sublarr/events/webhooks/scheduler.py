@@ -78,6 +78,27 @@ def free_dead_leases(outbox: Outbox) -> tuple[int, float]:
     return released, OWNER_CHECK_BUSY_SECONDS if others else OWNER_CHECK_IDLE_SECONDS
 
 
+def _release_and_close(outbox: Outbox, journal: WebhookJournal | None, sender: HttpSender,
+                       leftovers: list[str]) -> None:
+    """At stop: give buffered rows back, then close the outbox, journal and sender."""
+    try:
+        outbox.release(leftovers)
+    except Exception:  # the leases run out by themselves
+        log.warning("could not release %d buffered deliveries", len(leftovers), exc_info=True)
+    outbox.close()
+    if journal is not None:
+        journal.close()
+    sender.close()
+
+
+def _log_step_failure(exc: Exception) -> None:
+    if is_database_unavailable(exc):  # it ends by itself: one line, no traceback
+        log.warning("webhook scheduler: database unavailable (%s); retrying in %.0fs",
+                    describe_error(exc), STEP_RETRY_SECONDS)
+    else:
+        log.exception("webhook scheduler step failed; retrying", exc_info=exc)
+
+
 class WebhookScheduler:
     """Owns the scheduler thread, the sender workers and the recorder of one process."""
 
@@ -133,15 +154,8 @@ class WebhookScheduler:
             self._scheduler_thread.join(max(deadline - time.monotonic(), 0.1))
         leftovers = self._slots.buffered_ids()
         self._recorder.stop()
-        self._store_deferred_at_stop()
-        try:
-            self._outbox.release(leftovers)
-        except Exception:  # the leases run out by themselves
-            log.warning("could not release %d buffered deliveries", len(leftovers), exc_info=True)
-        self._outbox.close()
-        if self._journal is not None:
-            self._journal.close()
-        self._sender.close()
+        self._fanout.store_deferred_at_stop()
+        _release_and_close(self._outbox, self._journal, self._sender, leftovers)
 
     def notify(self, webhook_ids: Iterable[int]) -> None:
         """New rows exist for these webhooks (called by the producer; never blocks long)."""
@@ -220,32 +234,15 @@ class WebhookScheduler:
                 self._refill(hinted)
                 self._dispatch()
             except Exception as exc:
-                if is_database_unavailable(exc):  # it ends by itself: one line, no traceback
-                    log.warning("webhook scheduler: database unavailable (%s); retrying in %.0fs",
-                                describe_error(exc), STEP_RETRY_SECONDS)
-                else:
-                    log.exception("webhook scheduler step failed; retrying")
+                _log_step_failure(exc)
                 # Pause even while work is waiting (deferred events, hints): retrying at
                 # once would spin on a database that is away.
                 next_poll = time.monotonic() + STEP_RETRY_SECONDS
-                self._pause_until(next_poll)
+                with self._cond:
+                    self._cond.wait_for(lambda: self._stopping, STEP_RETRY_SECONDS)
                 continue
             self._wait(next_poll)
 
-    def _pause_until(self, until: float) -> None:
-        with self._cond:
-            while not self._stopping and time.monotonic() < until:
-                self._cond.wait(until - time.monotonic())
-
-    def _store_deferred_at_stop(self) -> None:
-        """A last try for events emitted while the database was away; what still
-        cannot be stored is named in the log (it is lost with this process)."""
-        try:
-            self._fanout.flush_deferred()
-        except Exception as exc:
-            ids = self._fanout.deferred_ids()
-            log.error("stopping with %d events that could not be stored (%s); their webhook "
-                      "deliveries are lost: %s", len(ids), exc, ", ".join(ids[:100]))
 
     def _release_dead_leases(self) -> None:
         released, pause = free_dead_leases(self._outbox)
