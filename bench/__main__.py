@@ -8,7 +8,7 @@ import sys
 import traceback
 from pathlib import Path
 
-SKIP = {"common", "__main__"}
+SKIP = {"common", "served", "__main__"}  # helpers, not benchmarks
 
 
 def main(argv: list[str]) -> int:

@@ -18,10 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -32,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from bench.common import percentile, print_table
+from bench.served import ServedSublarr
 
 SERIES = 1000
 EPISODES = 100  # 100,000 episode files
@@ -142,50 +139,19 @@ def tree_memory(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
-class Served:
+class Served(ServedSublarr):
     """``sublarr serve`` on 127.0.0.1 pointed at the fake Sonarr."""
 
     def __init__(self, tmp: Path, sonarr_url: str, media: Path) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        key = "bench-key-0123456789"
-        env = {**os.environ, "SUBLARR_API_KEY": key, "SUBLARR_SONARR_URL": sonarr_url,
-               "SUBLARR_SONARR_API_KEY": KEY, "SUBLARR_WANTED_LANGUAGES": '["en"]',
-               "SUBLARR_PATH_MAPPINGS": json.dumps([{"remote": "/tv", "local": str(media)}]),
-               "SUBLARR_LIBRARY_ROOTS": json.dumps([str(media)]),
-               "SUBLARR_WANTED_SCAN_ON_START": "false",
-               "SUBLARR_WANTED_SCAN_INTERVAL_MINUTES": "0",
-               "SUBLARR_WANTED_PROBE_EMBEDDED": "false",
-               "SUBLARR_WANTED_SEARCH_ON_ARRIVAL": "false"}
-        self.log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed in close()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sublarr.cli", "serve", "--port", str(port),
-             "--data-dir", str(tmp / "data")], stdout=self.log, stderr=subprocess.STDOUT,
-            env=env)
-        self.url = f"http://127.0.0.1:{port}/api/v1"
-        self.http = requests.Session()
-        self.http.headers["X-Api-Key"] = key
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                if self.http.get(f"{self.url}/health", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
-        self.close()
-        raise RuntimeError("sublarr serve did not start:\n"
-                           + (tmp / "server.log").read_text(errors="replace")[-2000:])
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self.log.close()
+        super().__init__(tmp, {
+            "SUBLARR_SONARR_URL": sonarr_url,
+            "SUBLARR_SONARR_API_KEY": KEY, "SUBLARR_WANTED_LANGUAGES": '["en"]',
+            "SUBLARR_PATH_MAPPINGS": json.dumps([{"remote": "/tv", "local": str(media)}]),
+            "SUBLARR_LIBRARY_ROOTS": json.dumps([str(media)]),
+            "SUBLARR_WANTED_SCAN_ON_START": "false",
+            "SUBLARR_WANTED_SCAN_INTERVAL_MINUTES": "0",
+            "SUBLARR_WANTED_PROBE_EMBEDDED": "false",
+            "SUBLARR_WANTED_SEARCH_ON_ARRIVAL": "false"})
 
 
 def _sample(served: Served, stop: threading.Event, pages: dict[int, list[float]],

@@ -21,10 +21,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,10 +29,10 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import requests
 
 import sublarr.app  # noqa: F401 - import the package in its wiring order (config ↔ events cycle)
 from bench.common import percentile, print_table
+from bench.served import ServedSublarr
 from sublarr.config import build_settings
 from sublarr.db.engine import Database, database_url_for
 from sublarr.library.sources import LibraryHealth, LibrarySources, new_http_session
@@ -167,47 +163,22 @@ def _download(path: Path, number: int) -> dict:
                             "mediaInfo": {"subtitles": [], "audioLanguages": ["jpn"]}}}
 
 
-class Arrival:
+class Arrival(ServedSublarr):
     """``sublarr serve`` (gunicorn, its own process) on 127.0.0.1 with the fake provider
     configured through ``SUBLARR_*``; this process only generates load and measures."""
 
     def __init__(self, root: Path, provider_url: str) -> None:
         self.media = root / "tv" / "Show"
         self.media.mkdir(parents=True)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.key = "bench-key-0123456789"
-        env = {**os.environ, "SUBLARR_API_KEY": self.key,
-               "SUBLARR_WANTED_LANGUAGES": '["en"]',
-               "SUBLARR_LIBRARY_ROOTS": json.dumps([str(root / "tv")]),
-               "SUBLARR_WANTED_SCAN_ON_START": "false",
-               "SUBLARR_WANTED_SCAN_INTERVAL_MINUTES": "0",
-               "SUBLARR_PROVIDERS_ENABLED": '["subdl"]', "SUBLARR_SUBDL_BASE_URL": provider_url,
-               "SUBLARR_SUBDL_DOWNLOAD_URL": provider_url, "SUBLARR_SUBDL_API_KEY": "k",
-               "SUBLARR_PROVIDER_RATE_LIMIT_PER_MINUTE": "6000",
-               "SUBLARR_WANTED_SEARCH_WORKERS": str(SEARCH_WORKERS)}
-        self.log = open(root / "server.log", "wb")  # noqa: SIM115 - closed in close()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sublarr.cli", "serve", "--port", str(port),
-             "--data-dir", str(root / "data")], stdout=self.log, stderr=subprocess.STDOUT,
-            env=env)
-        self.url = f"http://127.0.0.1:{port}/api/v1"
-        self.http = requests.Session()
-        self.http.headers["X-Api-Key"] = self.key
-        self._wait_healthy(root)
-
-    def _wait_healthy(self, root: Path) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                if self.http.get(f"{self.url}/health", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
-        self.close()
-        raise RuntimeError("sublarr serve did not start:\n"
-                           + (root / "server.log").read_text(errors="replace")[-2000:])
+        super().__init__(root, {
+            "SUBLARR_WANTED_LANGUAGES": '["en"]',
+            "SUBLARR_LIBRARY_ROOTS": json.dumps([str(root / "tv")]),
+            "SUBLARR_WANTED_SCAN_ON_START": "false",
+            "SUBLARR_WANTED_SCAN_INTERVAL_MINUTES": "0",
+            "SUBLARR_PROVIDERS_ENABLED": '["subdl"]', "SUBLARR_SUBDL_BASE_URL": provider_url,
+            "SUBLARR_SUBDL_DOWNLOAD_URL": provider_url, "SUBLARR_SUBDL_API_KEY": "k",
+            "SUBLARR_PROVIDER_RATE_LIMIT_PER_MINUTE": "6000",
+            "SUBLARR_WANTED_SEARCH_WORKERS": str(SEARCH_WORKERS)})
 
     def import_episode(self, number: int) -> Path:
         season, episode = number // 25, number % 25 + 1  # 25 episodes a season folder
@@ -218,16 +189,6 @@ class Arrival:
                                timeout=30)
         reply.raise_for_status()
         return path.with_name(path.stem + ".en.srt")
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self.log.close()
 
 
 def _wait_for_files(paths: list[Path], deadline: float, poll: float = 0.01) -> bool:
