@@ -298,7 +298,7 @@ def test_replay_button_on_delivery_log_redelivers_past_events(ui, page, services
     ui("log")
     page.click("[data-action=replay]")
     panel = page.locator("form[data-role=replay]")
-    panel.locator("[name=replay-webhook]").select_option(str(webhook["id"]))
+    panel.locator("[name=replay-target]").select_option(f"/webhooks/{webhook['id']}")
     panel.locator("[name=replay-until]").fill("2020-01-01T00:00")  # before since: refused
     panel.locator("button[type=submit]").click()
     expect(panel.locator("[data-role=replay-status]")).to_contain_text("until is before since")
@@ -321,9 +321,14 @@ def test_cards_show_insight_bars_from_the_stats(ui, page, services, receiver, cl
                ["attempts"] == 4, message="four attempts logged")
     ui("settings/events")
     card = page.locator("article.conn-card[data-name='Watched']")
-    day = card.locator("[data-role=insight] [data-window='24h']")
+    day = card.locator("[data-role=insight] .insight-row[data-window='24h']")
     expect(day).to_contain_text("75% of 4")
-    expect(day.locator(".insight-bar")).to_have_attribute("aria-label", "24 h: 75% succeeded")
-    assert day.locator(".insight-fill").evaluate("el => el.style.width") == "75%"
-    expect(card.locator("[data-role=insight] [data-window='7d']")).to_contain_text("75% of 4")
+    expect(card.locator("[data-role=insight] .insight-row[data-window='7d']")).to_contain_text("75% of 4")
+    chart = card.locator("[data-role=insight-chart]")
+    expect(chart).to_have_attribute("aria-label", re.compile(r"^24 h: 75% of 4 succeeded"))
+    success = chart.locator("rect[data-metric=success][data-window='24h']")
+    assert success.get_attribute("data-value") == "0.75"
+    background = chart.locator("[data-panel=success] rect.ins-bg").first
+    assert float(success.get_attribute("height")) == pytest.approx(
+        0.75 * float(background.get_attribute("height")), abs=0.1)
     snap(page, "events-insight")

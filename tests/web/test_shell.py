@@ -25,7 +25,8 @@ def test_login_with_wrong_key_shows_error_then_right_key_opens_activity(page, li
 def test_every_page_renders_at_desktop_and_phone_size(ui, page, snap):
     ui("activity")
     for route, title in [("activity", "Activity"), ("wanted", "Wanted"), ("history", "History"),
-                         ("log", "Delivery log"), ("settings/events", "Events & Hooks"),
+                         ("log", "Delivery log"), ("settings/connect", "Connect"),
+                         ("settings/events", "Events & Hooks"),
                          ("settings/scoring", "Scoring"), ("settings/general", "General")]:
         page.click(f".nav a[data-path='{route}']")
         page.wait_for_selector(f".main h1:has-text('{title}')")

@@ -5,6 +5,7 @@ import { Api, ApiError } from "./api.js";
 import { h, replace } from "./dom.js";
 import { LiveSocket } from "./socket.js";
 import * as activity from "./pages/activity.js";
+import * as connect from "./pages/connect.js";
 import * as general from "./pages/general.js";
 import * as hooks from "./pages/hooks.js";
 import * as lists from "./pages/lists.js";
@@ -25,6 +26,7 @@ const ROUTES = [
   { path: "log", label: "Delivery log", icon: "⇄", page: log },
   { path: "system/tasks", label: "Tasks", icon: "⏱", page: tasks },
   { section: "Settings" },
+  { path: "settings/connect", label: "Connect", icon: "✉", page: connect },
   { path: "settings/events", label: "Events & Hooks", icon: "⚡", page: hooks },
   { path: "settings/scoring", label: "Scoring", icon: "★", page: scoring },
   { path: "settings/profiles", label: "Language profiles", icon: "⚑", page: profiles },

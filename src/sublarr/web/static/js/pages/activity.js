@@ -8,7 +8,8 @@ const SUMMARY_KEYS = ["message", "title", "hook_name", "name", "query", "provide
   "subtitle_path", "batch_type", "source"];
 const STREAM_LABELS = { batch_progress: "Batch", job_update: "Translation job",
   whisper_progress: "Transcription", wanted_batch_progress: "Wanted search",
-  wanted_search_progress: "Wanted item", retranslation_progress: "Re-translation" };
+  wanted_search_progress: "Wanted item", retranslation_progress: "Re-translation",
+  replay_progress: "Replay" };
 
 function toneOf(name) {
   const match = Object.keys(TONES).find((suffix) => name.endsWith(suffix));

@@ -5,11 +5,11 @@ import { checkbox, field, intOrNull } from "../forms.js";
 
 const MASK = "***configured***";
 
-function text(name, value, attrs = {}) {
+export function text(name, value, attrs = {}) {
   return h("input", { type: "text", name, value: value ?? "", autocomplete: "off", ...attrs });
 }
 
-function number(name, value, min, max) {
+export function number(name, value, min, max) {
   return h("input", { type: "number", name, value: value ?? "", min, max, step: 1,
     inputmode: "numeric" });
 }
@@ -32,7 +32,7 @@ export function textToHeaders(textValue) {
 }
 
 // The event set and the filters (see subscription_editor.js), as labelled form fields.
-function subscriptionFields(editor) {
+export function subscriptionFields(editor) {
   return [
     field("events", "Events", editor.picker.list, "Tick one or more events, or * for every event."),
     editor.picker.details,
@@ -96,7 +96,14 @@ export const WEBHOOK = {
     };
     if (value("secret")) body.secret = value("secret");
     const headersText = value("headers");
-    if (!item.id || headersText !== headersToText(item.headers)) body.headers = textToHeaders(headersText);
+    if (!item.id || headersText !== headersToText(item.headers)) {
+      try {
+        body.headers = textToHeaders(headersText);
+      } catch (err) {
+        err.field = "headers";
+        throw err;
+      }
+    }
     return body;
   },
 

@@ -1,11 +1,12 @@
-// Delivery log: every hook run and webhook delivery, filterable, with details and Redeliver.
+// Delivery log: every hook run, webhook and notification delivery, filterable, with details,
+// Redeliver and Replay.
 
 import { listOf, totalOf } from "../api.js";
 import { badge, confirmDialog, debounce, formatDuration, formatTime, h, replace,
   successBadge } from "../dom.js";
 import { renderResult } from "../results.js";
 import { pageHeader, pager, unavailable } from "./page.js";
-import { replayPanel, toggleReplay } from "./replay_panel.js";
+import { replayPanel, replayTargets, toggleReplay } from "./replay_panel.js";
 
 const LIMIT = 25;
 
@@ -20,8 +21,8 @@ class DeliveryLog {
   constructor(ctx) {
     this.ctx = ctx;
     this.offset = 0;
-    this.filters = { hook_id: "", webhook_id: "", event_name: "", success: "" };
-    this.names = { script: new Map(), webhook: new Map() };
+    this.filters = { hook_id: "", webhook_id: "", notification_id: "", event_name: "", success: "" };
+    this.names = { script: new Map(), webhook: new Map(), notification: new Map() };
     this.open = new Set();
     this.notes = new Map();
     this.entries = [];
@@ -30,17 +31,17 @@ class DeliveryLog {
     this.pagerSlot = h("div");
     this.filterBar = h("form", { class: "filters", onsubmit: (e) => e.preventDefault() });
     this.replaySlot = h("div", { class: "replay-slot" });
-    this.webhooks = [];
+    this.targets = [];
     const liveToggle = h("input", { type: "checkbox", checked: true, id: "log-live",
       onchange: () => { this.live = liveToggle.checked; } });
     this.root = h("div", { class: "page" },
-      pageHeader("Delivery log", "Every hook run and webhook delivery, newest first.",
+      pageHeader("Delivery log", "Every hook run, webhook and notification delivery, newest first.",
         h("label", { class: "check" }, liveToggle, h("span", {}, "Live")),
         h("button", { class: "btn", dataset: { action: "refresh" }, onclick: () => this.load() },
           "Refresh"),
         h("button", { class: "btn", dataset: { action: "replay" },
-          onclick: () => toggleReplay(this.replaySlot, () => replayPanel(this.ctx.api, this.webhooks,
-            this.filters.webhook_id, () => this.load())) }, "Replay…"),
+          onclick: () => toggleReplay(this.replaySlot, () => replayPanel(this.ctx.api, this.targets,
+            this.selectedTarget(), () => this.load())) }, "Replay…"),
         h("button", { class: "btn btn-danger-ghost", dataset: { action: "clear-log" },
           onclick: () => this.clear() }, "Clear log")),
       this.replaySlot,
@@ -59,14 +60,16 @@ class DeliveryLog {
   }
 
   async loadFilters() {
-    const [hooks, webhooks, catalog] = await Promise.all([
+    const [hooks, webhooks, notifications, catalog] = await Promise.all([
       this.ctx.api.get("/hooks").then((d) => listOf(d, "hooks")).catch(() => []),
       this.ctx.api.get("/webhooks").then((d) => listOf(d, "webhooks")).catch(() => []),
+      this.ctx.api.get("/notifications").then((d) => listOf(d, "notifications")).catch(() => []),
       this.ctx.catalog().catch(() => []),
     ]);
     for (const hook of hooks) this.names.script.set(hook.id, hook.name);
     for (const webhook of webhooks) this.names.webhook.set(webhook.id, webhook.name);
-    this.webhooks = webhooks;
+    for (const channel of notifications) this.names.notification.set(channel.id, channel.name);
+    this.targets = replayTargets(webhooks, notifications);
     const select = (name, label, options) => {
       const el = h("select", { name, "aria-label": label, onchange: () => {
         this.filters[name] = el.value;
@@ -78,6 +81,8 @@ class DeliveryLog {
     replace(this.filterBar,
       select("hook_id", "All hooks", hooks.map((x) => h("option", { value: x.id }, x.name))),
       select("webhook_id", "All webhooks", webhooks.map((x) => h("option", { value: x.id }, x.name))),
+      notifications.length ? select("notification_id", "All notifications",
+        notifications.map((x) => h("option", { value: x.id }, x.name))) : null,
       select("event_name", "All events", catalog.map((e) => h("option", { value: e.name }, e.name))),
       select("success", "Any result", [h("option", { value: "true" }, "Succeeded"),
         h("option", { value: "false" }, "Failed")]));
@@ -112,21 +117,27 @@ class DeliveryLog {
       total, onChange: (offset) => { this.offset = offset; this.load(); } }));
   }
 
+  selectedTarget() {
+    if (this.filters.notification_id) return `/notifications/${this.filters.notification_id}`;
+    return this.filters.webhook_id ? `/webhooks/${this.filters.webhook_id}` : "";
+  }
+
   nameOf(entry) {
     if (entry.hook_name) return entry.hook_name;
-    const isWebhook = entry.hook_type === "webhook";
-    const id = isWebhook ? entry.webhook_id : entry.hook_id;
-    return this.names[isWebhook ? "webhook" : "script"].get(id) || `#${id ?? "?"}`;
+    const kind = typeOf(entry);
+    const id = { webhook: entry.webhook_id, notification: entry.notification_id }[kind] ?? entry.hook_id;
+    return this.names[kind].get(id) || `#${id ?? "?"}`;
   }
 
   rows(entry) {
-    const code = entry.hook_type === "webhook" ? entry.status_code : entry.exit_code;
+    const kind = typeOf(entry);
+    const code = kind === "script" ? entry.exit_code : entry.status_code;
     const isOpen = this.open.has(entry.id);
     const cell = (label, ...content) => h("td", { "data-label": label }, content);
     const row = h("tr", { class: `log-row ${entry.success === false ? "row-bad" : ""}`,
       dataset: { id: entry.id, event: entry.event_name } },
     cell("Time", formatTime(entry.triggered_at || entry.created_at)),
-    cell("Type", badge(entry.hook_type === "webhook" ? "webhook" : "script", "neutral")),
+    cell("Type", badge(kind, "neutral")),
     cell("Name", this.nameOf(entry)),
     cell("Event", h("span", { class: "mono" }, entry.event_name)),
     cell("Result", successBadge(entry.success)),
@@ -137,7 +148,7 @@ class DeliveryLog {
       h("button", { class: "btn btn-small", dataset: { action: "details" },
         "aria-expanded": String(isOpen), onclick: () => this.toggle(entry.id) },
       isOpen ? "Hide" : "Details"),
-      entry.hook_type === "webhook" ? h("button", { class: "btn btn-small",
+      kind !== "script" ? h("button", { class: "btn btn-small",
         dataset: { action: "redeliver" }, onclick: (e) => this.redeliver(entry, e.currentTarget) },
       "Redeliver") : null));
     const note = this.notes.get(entry.id);
@@ -180,4 +191,10 @@ class DeliveryLog {
     this.offset = 0;
     await this.load();
   }
+}
+
+// "script", "webhook" or "notification" (the log's hook_type, named as the UI shows it).
+function typeOf(entry) {
+  if (entry.hook_type === "webhook" || entry.hook_type === "notification") return entry.hook_type;
+  return "script";
 }
