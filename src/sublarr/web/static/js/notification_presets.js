@@ -199,7 +199,8 @@ export const PRESETS = [
     label: "Generic JSON",
     hint: "Sublarr POSTs {version, title, message, type} as JSON to this URL.",
     fields: [
-      { name: "url", label: "URL", placeholder: "https://example.org/notify", inputmode: "url" },
+      { name: "url", label: "URL", placeholder: "https://example.org/notify", inputmode: "url",
+        wide: true },
     ],
     // apprise: json(s)://{user}:{password}@{host}:{port}{path}; ?-name=value for query parameters
     build(values) {

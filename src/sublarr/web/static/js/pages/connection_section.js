@@ -113,7 +113,8 @@ export class Section {
     this.renderList();
     try {
       const result = await this.ctx.api.post(`${this.kind.path}/${item.id}/test`, {});
-      this.results.set(item.id, renderResult(result));
+      this.results.set(item.id, this.kind.renderTest ? this.kind.renderTest(result)
+        : renderResult(result));
     } catch (err) {
       this.results.set(item.id, h("p", { class: "form-error" }, `Test failed: ${err.message}`));
     }

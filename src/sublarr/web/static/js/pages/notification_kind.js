@@ -4,6 +4,7 @@
 import { formatTime, h, replace, uid } from "../dom.js";
 import { checkbox, field, intOrNull } from "../forms.js";
 import { PRESETS, PresetError, buildUrl, presetOf } from "../notification_presets.js";
+import { renderResult } from "../results.js";
 import { number, subscriptionFields, text } from "./connection_kinds.js";
 
 const MASK = "***configured***";
@@ -37,7 +38,8 @@ function presetControl(spec) {
     : h("input", { type: spec.secret ? "password" : "text", name, id, value: spec.default ?? "",
       placeholder: spec.placeholder ?? "", inputmode: spec.inputmode,
       autocomplete: spec.secret ? "new-password" : (spec.autocomplete || "off"), spellcheck: "false" });
-  return h("div", { class: "preset-field", dataset: { presetField: spec.name } },
+  return h("div", { class: `preset-field ${spec.wide ? "preset-field-wide" : ""}`,
+    dataset: { presetField: spec.name } },
     h("label", { for: id }, spec.label), control);
 }
 
@@ -110,7 +112,7 @@ function lastResult(item) {
 
 const TEMPLATE_HINT = "Jinja2, rendered from the event: {{ event_name }}, {{ timestamp }}, "
   + "{{ data.title }}, {{ data.language }}… (see the example payloads). Empty: Sublarr's default "
-  + "text for each event.";
+  + "text for each event, e.g. \"Subtitle downloaded: {{ data.title }}\".";
 
 export const NOTIFICATION = {
   kind: "notification",
@@ -120,7 +122,7 @@ export const NOTIFICATION = {
   listKeys: ["notifications"],
   objectKeys: ["notification"],
   fields: ["name", "url", "events", "filters", "title_template", "body_template", "retry_count",
-    "enabled"],
+    "timeout_seconds", "enabled"],
   intro: "Discord, Telegram, ntfy, email and 100+ more through apprise. Deliveries are durable "
     + "and retried like webhooks, and show in the delivery log.",
 
@@ -130,11 +132,14 @@ export const NOTIFICATION = {
       urlBlock(item),
       ...subscriptionFields(picker),
       field("title_template", "Title template", text("title_template", item.title_template,
-        { placeholder: "Sublarr: {{ event_name }}", spellcheck: "false" })),
+        { placeholder: "(the event's default title)", spellcheck: "false" })),
       field("body_template", "Body template", h("textarea", { name: "body_template", rows: 3,
-        spellcheck: "false", placeholder: "{{ data.title }} ({{ data.language }})" },
+        spellcheck: "false", placeholder: "(the event's default text)" },
       item.body_template ?? ""), TEMPLATE_HINT),
-      field("retry_count", "Retries", number("retry_count", item.retry_count ?? 3, 0, 10), "0–10"),
+      h("div", { class: "field-row" },
+        field("retry_count", "Retries", number("retry_count", item.retry_count ?? 3, 0, 10), "0–10"),
+        field("timeout_seconds", "Timeout (s)",
+          number("timeout_seconds", item.timeout_seconds ?? 10, 1, 60), "1–60")),
       checkbox("enabled", "Enabled", item.enabled ?? true),
     ];
   },
@@ -147,11 +152,21 @@ export const NOTIFICATION = {
       title_template: value("title_template"),
       body_template: value("body_template"),
       retry_count: intOrNull(value("retry_count")),
+      timeout_seconds: intOrNull(value("timeout_seconds")),
       enabled: form.elements.enabled.checked,
     };
     const url = urlFromForm(form);
     if (url !== undefined) body.url = url;
     return body;
+  },
+
+  // The Test answer: outcome, then the title and body as they were rendered and sent.
+  renderTest(result) {
+    return h("div", {}, renderResult({ success: result.success, duration_ms: result.duration_ms,
+      error: result.error }),
+    result.title || result.body ? h("div", { class: "result-block", dataset: { role: "rendered" } },
+      h("div", { class: "result-label" }, "Sent"),
+      h("pre", { class: "code" }, [result.title, result.body].filter(Boolean).join("\n\n"))) : null);
   },
 
   target(item) {
