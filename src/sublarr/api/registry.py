@@ -7,6 +7,7 @@ from flask import Flask
 from sublarr.api import system
 from sublarr.events import stats_api
 from sublarr.events.hooks import api as hooks_api
+from sublarr.events.notifications import api as notifications_api
 from sublarr.events.webhooks import api as webhooks_api
 from sublarr.events.webhooks import replay_api
 from sublarr.library import api as library_api
@@ -24,6 +25,7 @@ BLUEPRINTS = (
     system.metrics_bp,
     hooks_api.bp,
     webhooks_api.bp,
+    notifications_api.bp,
     replay_api.bp,
     stats_api.bp,
     scoring_api.bp,

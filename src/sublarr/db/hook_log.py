@@ -1,4 +1,4 @@
-"""The ``hook_log`` table: one row per finished script run or webhook delivery."""
+"""The ``hook_log`` table: one row per finished script run, webhook delivery or notification."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class LogFilter:
     event_name: str | None = None
     success: bool | None = None
     hook_type: str | None = None
+    notification_id: int | None = None
 
 
 def _clip(text: str | None) -> str | None:
@@ -60,6 +61,8 @@ def _filtered(query, flt: LogFilter):  # noqa: ANN001, ANN202 - SQLAlchemy selec
         query = query.where(HookLogEntry.success == flt.success)
     if flt.hook_type is not None:
         query = query.where(HookLogEntry.hook_type == flt.hook_type)
+    if flt.notification_id is not None:
+        query = query.where(HookLogEntry.notification_id == flt.notification_id)
     return query
 
 
@@ -106,6 +109,7 @@ def entry_to_dict(entry: HookLogEntry) -> dict[str, Any]:
         "hook_type": entry.hook_type,
         "hook_id": entry.hook_id,
         "webhook_id": entry.webhook_id,
+        "notification_id": entry.notification_id,
         "delivery_id": entry.delivery_id,
         "event_name": entry.event_name,
         "event_id": entry.event_id,
@@ -164,7 +168,8 @@ def window_stats(session: Session, hook_type: str, subscriber_id: int, since: da
                  ) -> WindowStats:
     """Attempts (a retried delivery counts each attempt, a run never started counts one),
     successful ones, and the latency percentiles of the logged outcomes since ``since``."""
-    column = HookLogEntry.webhook_id if hook_type == "webhook" else HookLogEntry.hook_id
+    column = {"webhook": HookLogEntry.webhook_id, "notification": HookLogEntry.notification_id
+              }.get(hook_type, HookLogEntry.hook_id)
     where = (HookLogEntry.hook_type == hook_type, column == subscriber_id,
              HookLogEntry.triggered_at >= since)
     counted = func.max(HookLogEntry.attempts, 1) if session.bind.dialect.name == "sqlite" \

@@ -55,11 +55,14 @@ class HookConfig(Base):
 
 
 class WebhookConfig(Base):
-    """An outgoing webhook endpoint. Owner: :mod:`sublarr.events.webhooks.repo`."""
+    """An outgoing webhook (``kind`` 'http') or notification channel ('notification').
+    Owner: :mod:`sublarr.events.webhooks.repo`."""
 
     __tablename__ = "webhook_configs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="http",
+                                      server_default="http")
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     url: Mapped[str] = mapped_column(Text, nullable=False)
     event_name: Mapped[str] = mapped_column(String(100), nullable=False)  # legacy mirror
@@ -76,6 +79,11 @@ class WebhookConfig(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
+    # notification channels: Jinja2 templates ('' = the event's default text)
+    title_template: Mapped[str] = mapped_column(Text, nullable=False, default="",
+                                                server_default="")
+    body_template: Mapped[str] = mapped_column(Text, nullable=False, default="",
+                                               server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
@@ -149,6 +157,7 @@ class HookLogEntry(Base):
         Index("ix_hook_log_triggered_at", "triggered_at"),
         Index("ix_hook_log_hook_id", "hook_id"),
         Index("ix_hook_log_webhook_id", "webhook_id"),
+        Index("ix_hook_log_notification_id", "notification_id"),
         Index("ix_hook_log_event_name", "event_name"),
     )
 
@@ -156,6 +165,7 @@ class HookLogEntry(Base):
     hook_type: Mapped[str] = mapped_column(String(16), nullable=False)
     hook_id: Mapped[int | None] = mapped_column(Integer)
     webhook_id: Mapped[int | None] = mapped_column(Integer)
+    notification_id: Mapped[int | None] = mapped_column(Integer)
     delivery_id: Mapped[str | None] = mapped_column(String(40))
     event_name: Mapped[str] = mapped_column(String(100), nullable=False)
     event_id: Mapped[str | None] = mapped_column(String(40))

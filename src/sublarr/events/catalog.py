@@ -137,9 +137,10 @@ class StandaloneFileDetected(Payload):
 
 
 class HookExecuted(Payload):
-    hook_type: Literal["script", "webhook"]
+    hook_type: Literal["script", "webhook", "notification"]
     hook_id: int | None = None
     webhook_id: int | None = None
+    notification_id: int | None = None
     hook_name: str
     event_name: str
     event_id: str
@@ -152,6 +153,13 @@ class HookExecuted(Payload):
 
 class WebhookDisabled(Payload):
     webhook_id: int
+    name: str
+    reason: str
+    consecutive_failures: int = Field(ge=0)
+
+
+class NotificationDisabled(Payload):
+    notification_id: int
     name: str
     reason: str
     consecutive_failures: int = Field(ge=0)
@@ -261,7 +269,7 @@ _SPECS: tuple[EventSpec, ...] = (
               {"media_path": "/anime/[SubsPlease] Frieren - 05 (1080p).mkv",
                "title": "Frieren", "season": None, "episode": 5, "media_type": "episode"}),
     EventSpec("hook_executed", "Hook executed",
-              "A hook script ran or a webhook delivery finished.", HookExecuted,
+              "A hook script ran, or a webhook delivery or notification finished.", HookExecuted,
               {"hook_type": "webhook", "hook_id": None, "webhook_id": 3,
                "hook_name": "Home Assistant", "event_name": "subtitle_downloaded",
                "event_id": "evt_01J9Z8Q7W2", "success": True, "exit_code": None,
@@ -271,6 +279,11 @@ _SPECS: tuple[EventSpec, ...] = (
               WebhookDisabled,
               {"webhook_id": 3, "name": "Old relay", "reason": "10 consecutive failed deliveries",
                "consecutive_failures": 10}),
+    EventSpec("notification_disabled", "Notification channel disabled",
+              "A notification channel was switched off after repeated failures.",
+              NotificationDisabled,
+              {"notification_id": 4, "name": "Phone (ntfy)",
+               "reason": "10 consecutive failed deliveries", "consecutive_failures": 10}),
     EventSpec("test", "Test", "Sent by the Test buttons.", TestEvent,
               {"message": "Test event from Sublarr"}),
 )
@@ -287,6 +300,7 @@ PROGRESS_STREAMS: frozenset[str] = frozenset({
     "wanted_search_progress",
     "whisper_progress",
     "webhook_completed",
+    "replay_progress",
 })
 
 

@@ -21,14 +21,16 @@ from sublarr.db import hook_log
 HOOK_EXECUTED = "hook_executed"
 SCRIPT = "script"
 WEBHOOK = "webhook"
+NOTIFICATION = "notification"
 
 
 @dataclass(frozen=True)
 class Run:
-    """One finished script run (``hook_type`` "script") or webhook delivery ("webhook")."""
+    """One finished script run (``hook_type`` "script"), webhook delivery ("webhook") or
+    notification ("notification")."""
 
     hook_type: str
-    subscriber_id: int  # the hook's or the webhook's id
+    subscriber_id: int  # the hook's, the webhook's or the notification channel's id
     name: str
     event_name: str
     event_id: str | None
@@ -52,6 +54,10 @@ class Run:
     def webhook_id(self) -> int | None:
         return self.subscriber_id if self.hook_type == WEBHOOK else None
 
+    @property
+    def notification_id(self) -> int | None:
+        return self.subscriber_id if self.hook_type == NOTIFICATION else None
+
 
 @dataclass(frozen=True)
 class Tally:
@@ -71,7 +77,7 @@ def log_row(run: Run) -> dict[str, Any]:
     """The hook_log row of ``run`` (every column present: one bulk insert per batch)."""
     return {
         "hook_type": run.hook_type, "hook_id": run.hook_id, "webhook_id": run.webhook_id,
-        "delivery_id": run.delivery_id, "event_name": run.event_name,
+        "notification_id": run.notification_id, "delivery_id": run.delivery_id, "event_name": run.event_name,
         "event_id": run.event_id, "success": run.success, "exit_code": run.exit_code,
         "status_code": run.status_code, "stdout": run.stdout or None,
         "stderr": run.stderr or None, "response_excerpt": run.response_excerpt,
@@ -88,7 +94,7 @@ def announces(run: Run) -> bool:
 def hook_executed_payload(run: Run) -> dict[str, Any]:
     return {
         "hook_type": run.hook_type, "hook_id": run.hook_id, "webhook_id": run.webhook_id,
-        "hook_name": run.name, "event_name": run.event_name, "event_id": run.event_id,
+        "notification_id": run.notification_id, "hook_name": run.name, "event_name": run.event_name, "event_id": run.event_id,
         "success": run.success, "exit_code": run.exit_code, "status_code": run.status_code,
         "duration_ms": run.duration_ms, "attempts": run.attempts,
     }

@@ -1,4 +1,5 @@
-"""Delivery insight per subscriber: ``GET /webhooks/<id>/stats``, ``GET /hooks/<id>/stats``.
+"""Delivery insight per subscriber: ``GET /webhooks/<id>/stats``, ``GET /hooks/<id>/stats``,
+``GET /notifications/<id>/stats``.
 
 Success rate and latency percentiles over the last 24 h or 7 d, from the run
 log (hook_log), so they cover what its retention keeps.
@@ -48,7 +49,7 @@ def _stats(hook_type: str, subscriber_id: int, exists) -> dict:  # noqa: ANN001
     query = parse_query(StatsQuery)
     with current_services().db.session() as session:
         if subscriber_id > MAX_ROW_ID or exists(session, subscriber_id) is None:
-            kind = "webhook" if hook_type == "webhook" else "hook"
+            kind = "hook" if hook_type == "script" else hook_type
             raise NotFoundError(f"{kind} {subscriber_id} not found")
         found = hook_log.window_stats(session, hook_type, subscriber_id,
                                       utcnow() - WINDOWS[query.window])
@@ -62,7 +63,17 @@ def _stats(hook_type: str, subscriber_id: int, exists) -> dict:  # noqa: ANN001
             "successes, success rate, latency p50/p95", query=StatsQuery, response=Stats,
             tags=["webhooks"])
 def webhook_stats(webhook_id: int):  # noqa: ANN201
-    return jsonify(_stats("webhook", webhook_id, webhook_configs.get))
+    return jsonify(_stats("webhook", webhook_id, lambda session, wid: webhook_configs.get(
+        session, wid, webhook_configs.HTTP)))
+
+
+@bp.get("/notifications/<int:notification_id>/stats")
+@documented("Delivery insight over the last 24 h or 7 d: attempts (each retry counts), "
+            "successes, success rate, latency p50/p95", query=StatsQuery, response=Stats,
+            tags=["notifications"])
+def notification_stats(notification_id: int):  # noqa: ANN201
+    return jsonify(_stats("notification", notification_id, lambda session, nid:
+                          webhook_configs.get(session, nid, webhook_configs.NOTIFICATION)))
 
 
 @bp.get("/hooks/<int:hook_id>/stats")

@@ -125,19 +125,23 @@ class TestResult(BaseModel):
     error: str | None
 
 
+HOOK_TYPES = "^(script|webhook|notification)$"
+
+
 class LogQuery(BaseModel):
     hook_id: RowId | None = None
     webhook_id: RowId | None = None
+    notification_id: RowId | None = None
     event_name: str | None = None
     success: bool | None = None
-    hook_type: str | None = Field(None, pattern="^(script|webhook)$")
+    hook_type: str | None = Field(None, pattern=HOOK_TYPES)
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=INT64_MAX)
 
     def log_filter(self) -> LogFilter:
         return LogFilter(hook_id=self.hook_id, webhook_id=self.webhook_id,
                          event_name=self.event_name, success=self.success,
-                         hook_type=self.hook_type)
+                         hook_type=self.hook_type, notification_id=self.notification_id)
 
 
 class LogEntryOut(BaseModel):
@@ -145,6 +149,7 @@ class LogEntryOut(BaseModel):
     hook_type: str
     hook_id: int | None
     webhook_id: int | None
+    notification_id: int | None
     delivery_id: str | None
     event_name: str
     event_id: str | None
@@ -170,9 +175,10 @@ class LogPage(BaseModel):
 class LogClearQuery(BaseModel):
     hook_id: RowId | None = None
     webhook_id: RowId | None = None
+    notification_id: RowId | None = None
     event_name: str | None = None
     success: bool | None = None
-    hook_type: str | None = Field(None, pattern="^(script|webhook)$")
+    hook_type: str | None = Field(None, pattern=HOOK_TYPES)
 
 
 class Cleared(BaseModel):
@@ -287,7 +293,7 @@ def _existing(session: Any, hook_id: int) -> Any:
 
 
 @bp.get("/hooks/logs")
-@documented("Hook and webhook run log, newest first", query=LogQuery, response=LogPage,
+@documented("Hook, webhook and notification run log, newest first", query=LogQuery, response=LogPage,
             tags=TAGS)
 def list_logs():  # noqa: ANN201
     query = parse_query(LogQuery)

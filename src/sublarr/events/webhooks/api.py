@@ -199,7 +199,8 @@ def _secret_value(raw: str | None) -> tuple[str, bool]:
 
 
 def _row_or_404(session, webhook_id: int):  # noqa: ANN001, ANN202
-    row = webhook_configs.get(session, webhook_id) if webhook_id <= MAX_ROW_ID else None
+    row = webhook_configs.get(session, webhook_id, webhook_configs.HTTP) \
+        if webhook_id <= MAX_ROW_ID else None
     if row is None:
         raise NotFoundError(f"webhook {webhook_id} not found")
     return row
@@ -241,7 +242,7 @@ def _settle_headers(changes: dict[str, Any], row: Any) -> None:
             tags=["webhooks"])
 def list_webhooks():  # noqa: ANN201
     with current_services().db.session() as session:
-        rows = webhook_configs.list_all(session)
+        rows = webhook_configs.list_all(session, webhook_configs.HTTP)
         return jsonify({"webhooks": [webhook_configs.to_public(r) for r in rows]})
 
 
@@ -261,7 +262,7 @@ def create_webhook():  # noqa: ANN201
     except ValueError as exc:
         raise UnprocessableError(str(exc), [{"loc": ["secret"], "msg": str(exc)}]) from None
     with services.db.session() as session:
-        row = webhook_configs.create(session, fields)
+        row = webhook_configs.create(session, {**fields, "kind": webhook_configs.HTTP})
         view = webhook_configs.to_public(row, reveal_secret=True)
     webhooks_of(services).changed()
     return jsonify(view), 201
@@ -328,7 +329,8 @@ def test_webhook(webhook_id: int):  # noqa: ANN201
 
 
 @bp.post("/hooks/logs/<int:log_id>/redeliver")
-@documented("Queue a logged webhook delivery again (same event id / webhook-id)",
+@documented("Queue a logged webhook delivery or notification again (same event id / "
+            "webhook-id)",
             response=Redelivered, status=202, tags=["webhooks"])
 def redeliver(log_id: int):  # noqa: ANN201
     services = current_services()
@@ -336,14 +338,16 @@ def redeliver(log_id: int):  # noqa: ANN201
         entry = hook_log.get_entry(session, log_id) if log_id <= MAX_ROW_ID else None
         if entry is None:
             raise NotFoundError(f"log entry {log_id} not found")
-        if entry.hook_type != "webhook" or entry.webhook_id is None:
-            raise UnprocessableError("only webhook deliveries can be redelivered")
-        delivery_id, webhook_id = entry.delivery_id, entry.webhook_id
+        webhook_id = entry.webhook_id or entry.notification_id
+        if entry.hook_type not in ("webhook", "notification") or webhook_id is None:
+            raise UnprocessableError("only webhook deliveries and notifications can be "
+                                     "redelivered")
+        delivery_id, what = entry.delivery_id, entry.hook_type
         row = webhook_configs.get(session, webhook_id)
         if row is None:
-            raise NotFoundError(f"webhook {webhook_id} no longer exists")
+            raise NotFoundError(f"{what} {webhook_id} no longer exists")
         if not row.enabled:
-            raise ConflictError(f"webhook {webhook_id} is disabled; enable it first")
+            raise ConflictError(f"{what} {webhook_id} is disabled; enable it first")
         endpoint = endpoint_of(row)
     new_id = webhooks_of(services).redeliver(delivery_id or "", endpoint) if delivery_id else None
     if new_id is None:

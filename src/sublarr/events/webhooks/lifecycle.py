@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from flask import Flask
-from prometheus_client import Counter, Gauge
+from prometheus_client import Gauge
 from sqlalchemy.exc import SQLAlchemyError
 
 from sublarr.config import Settings
@@ -28,6 +28,8 @@ from sublarr.db.unavailable import describe_error, is_database_unavailable
 from sublarr.events import runlog
 from sublarr.events.bus import Envelope, build_envelope, new_event_id
 from sublarr.events.catalog import CATALOG
+from sublarr.events.webhooks.delivery_metrics import DeliveryMetrics
+from sublarr.events.webhooks.replay_progress import ReplayProgress
 from sublarr.events.webhooks.request import Endpoint, attempt, encode_envelope
 from sublarr.events.webhooks.sender import AttemptResult, HttpSender
 from sublarr.events.webhooks.scheduler import WebhookScheduler
@@ -92,6 +94,8 @@ class Webhooks:
     sender: HttpSender
     maintenance: Maintenance
     settings: Callable[[], Settings]
+    replays: ReplayProgress
+    metrics: DeliveryMetrics
 
     def pending(self, webhook_id: int | None = None) -> int:
         """Deliveries not finished yet, including those of events still in the journal
@@ -100,7 +104,7 @@ class Webhooks:
         return self.outbox.count(status=PENDING, webhook_id=webhook_id) + waiting
 
     def changed(self) -> None:
-        """A webhook was created, edited or deleted in this process."""
+        """A webhook or notification channel was created, edited or deleted here."""
         self.scheduler.webhooks_changed()
 
     def send_test(self, endpoint: Endpoint) -> tuple[AttemptResult, str]:
@@ -136,10 +140,13 @@ def build_webhooks(services: Services) -> Webhooks:
     registry.reload()
     current = settings()
     sender = HttpSender(max_connections=current.webhook_workers)
+    metrics = DeliveryMetrics(services.metrics.registry)
     scheduler = WebhookScheduler(outbox, registry, services.bus, settings, sender, journal,
-                            count_final=_final_counter(services))
+                                 count_final=metrics)
     maintenance = Maintenance(services.db, outbox, settings)
-    webhooks = Webhooks(outbox, journal, registry, scheduler, sender, maintenance, settings)
+    replays = ReplayProgress(services.db, services.progress.emit, current.webhook_thread_nice)
+    webhooks = Webhooks(outbox, journal, registry, scheduler, sender, maintenance, settings,
+                        replays, metrics)
     _pending_gauge(services, webhooks.pending)
     return webhooks
 
@@ -150,15 +157,6 @@ def _journal_for(db: Database) -> WebhookJournal | None:
     if not path or path == ":memory:":
         return None
     return WebhookJournal(Path(path).parent)
-
-
-def _final_counter(services: Services) -> Callable[[bool], None]:
-    """Prometheus: final delivery outcomes, by result."""
-    finished = Counter("sublarr_webhook_deliveries_total",
-                       "Finished webhook deliveries, by outcome", ["outcome"],
-                       registry=services.metrics.registry)
-    delivered, failed = finished.labels(outcome="delivered"), finished.labels(outcome="failed")
-    return lambda success: (delivered if success else failed).inc()
 
 
 def _pending_gauge(services: Services, pending: Callable[[], int]) -> None:
@@ -177,6 +175,7 @@ def init_webhooks(app: Flask, services: Services) -> None:
                                         webhooks.scheduler))
     webhooks.scheduler.start()
     webhooks.maintenance.start()
+    services.on_shutdown("replay progress", webhooks.replays.stop)
     services.on_shutdown("webhook maintenance", webhooks.maintenance.stop)
     services.on_shutdown("webhook scheduler", webhooks.scheduler.stop)
 

@@ -40,6 +40,16 @@ class ReplayError(ValueError):
 
 
 @dataclass(frozen=True)
+class Queued:
+    """What a replay queued: the new delivery rows of one subscriber."""
+
+    webhook_id: int
+    first_id: int | None  # delivery row ids (None when nothing was queued)
+    last_id: int | None
+    count: int
+
+
+@dataclass(frozen=True)
 class ReplayRange:
     since: datetime
     until: datetime
@@ -110,8 +120,8 @@ def _candidates(endpoint: Endpoint, span: ReplayRange):  # noqa: ANN202 - SQLAlc
     return stmt.limit(MAX_EVENTS + 1)
 
 
-def replay(outbox: Outbox, endpoint: Endpoint, span: ReplayRange) -> int:
-    """Queue the matching stored events again for ``endpoint``; returns how many."""
+def replay(outbox: Outbox, endpoint: Endpoint, span: ReplayRange) -> Queued:
+    """Queue the matching stored events again for ``endpoint``."""
     wanted = _matcher(endpoint)
     marker = outbox._marker  # noqa: SLF001 - the DBAPI's parameter marker
     to_db = outbox._to_db  # noqa: SLF001
@@ -122,6 +132,7 @@ def replay(outbox: Outbox, endpoint: Endpoint, span: ReplayRange) -> int:
             raise ReplayError(f"more than {MAX_EVENTS} events in this range; replay it in parts",
                               "until")
         start = utcnow()
+        ids: list[int] = []
         for first in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[first:first + INSERT_CHUNK]
             params: list[Any] = []
@@ -129,5 +140,7 @@ def replay(outbox: Outbox, endpoint: Endpoint, span: ReplayRange) -> int:
                 due = to_db(start + timedelta(microseconds=offset))
                 params += (endpoint.webhook_id, row.event_id, endpoint.max_attempts, due,
                            None, None)
-            conn.exec_driver_sql(sql.deliveries_insert_sql(marker, len(chunk)), tuple(params))
-    return len(rows)
+            result = conn.exec_driver_sql(sql.deliveries_insert_sql(marker, len(chunk)),
+                                          tuple(params))
+            ids += [r[0] for r in result]
+    return Queued(endpoint.webhook_id, min(ids, default=None), max(ids, default=None), len(rows))

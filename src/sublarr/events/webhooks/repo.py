@@ -1,4 +1,8 @@
-"""The ``webhook_configs`` table: the only module querying it."""
+"""The ``webhook_configs`` table: the only module querying it.
+
+A row is a webhook (``kind`` :data:`HTTP`) or a notification channel
+(:data:`NOTIFICATION`); the API of each kind only sees its own rows.
+"""
 
 from __future__ import annotations
 
@@ -17,19 +21,22 @@ from sublarr.settings_base import SECRET_MASK
 if TYPE_CHECKING:
     from sublarr.events.runlog import Tally
 
+HTTP = "http"
+NOTIFICATION = "notification"
 EDITABLE = ("name", "url", "events", "filters", "secret", "headers", "retry_count", "timeout_seconds",
-            "enabled")
+            "enabled", "title_template", "body_template")
 _T = WebhookConfig.__table__
 
 
 @dataclass(frozen=True)
 class Disabled:
-    """A webhook that was just switched off automatically."""
+    """A webhook (or notification channel, by ``kind``) just switched off automatically."""
 
     webhook_id: int
     name: str
     reason: str
     consecutive_failures: int
+    kind: str = HTTP
 
 
 def create(session: Session, fields: Mapping[str, Any]) -> WebhookConfig:
@@ -45,12 +52,17 @@ def create(session: Session, fields: Mapping[str, Any]) -> WebhookConfig:
     return row
 
 
-def get(session: Session, webhook_id: int) -> WebhookConfig | None:
-    return session.get(WebhookConfig, webhook_id)
+def get(session: Session, webhook_id: int, kind: str | None = None) -> WebhookConfig | None:
+    """The row, or None when absent or of another ``kind`` (when one is given)."""
+    row = session.get(WebhookConfig, webhook_id)
+    return None if row is None or (kind is not None and row.kind != kind) else row
 
 
-def list_all(session: Session) -> list[WebhookConfig]:
-    return list(session.scalars(select(WebhookConfig).order_by(WebhookConfig.id)))
+def list_all(session: Session, kind: str | None = None) -> list[WebhookConfig]:
+    query = select(WebhookConfig).order_by(WebhookConfig.id)
+    if kind is not None:
+        query = query.where(WebhookConfig.kind == kind)
+    return list(session.scalars(query))
 
 
 def update_config(session: Session, row: WebhookConfig, changes: Mapping[str, Any]) -> None:
@@ -131,6 +143,18 @@ def to_public(row: WebhookConfig, reveal_secret: bool = False) -> dict[str, Any]
     }
 
 
+def notification_to_public(row: WebhookConfig) -> dict[str, Any]:
+    """A notification channel's API shape; its apprise URL (it holds tokens) reads back
+    masked."""
+    view = to_public(row)
+    for key in ("secret", "headers", "last_status_code"):
+        del view[key]
+    view["url"] = SECRET_MASK if row.url else ""
+    view["title_template"] = row.title_template or ""
+    view["body_template"] = row.body_template or ""
+    return view
+
+
 # Built once: the scheduler records a batch of outcomes many times a second.
 # ``keep`` is 0 when the batch had a success (the streak restarts from the
 # failures after it) and 1 otherwise (the failures add to the streak).
@@ -170,9 +194,9 @@ def disable_failing(session: Session, webhook_ids: Sequence[int], threshold: int
         .where(_T.c.id.in_(list(webhook_ids)), _T.c.enabled.is_(True),
                _T.c.consecutive_failures >= threshold)
         .values(enabled=False, disabled_reason=reason, updated_at=utcnow())
-        .returning(_T.c.id, _T.c.name, _T.c.consecutive_failures)
+        .returning(_T.c.id, _T.c.name, _T.c.consecutive_failures, _T.c.kind)
     ).all()
-    return [Disabled(r.id, r.name, reason, r.consecutive_failures) for r in rows]
+    return [Disabled(r.id, r.name, reason, r.consecutive_failures, r.kind) for r in rows]
 
 
 def disable_gone(session: Session, webhook_id: int, reason: str) -> Disabled | None:
@@ -181,11 +205,12 @@ def disable_gone(session: Session, webhook_id: int, reason: str) -> Disabled | N
         update(_T)
         .where(_T.c.id == webhook_id, _T.c.enabled.is_(True))
         .values(enabled=False, disabled_reason=reason, updated_at=utcnow())
-        .returning(_T.c.id, _T.c.name, _T.c.consecutive_failures)
+        .returning(_T.c.id, _T.c.name, _T.c.consecutive_failures, _T.c.kind)
     ).first()
-    return None if row is None else Disabled(row.id, row.name, reason, row.consecutive_failures)
+    return None if row is None else Disabled(row.id, row.name, reason, row.consecutive_failures,
+                                             row.kind)
 
 
 __all__ = ["Disabled", "apply_tallies", "create", "delete_config",
-           "disable_failing", "disable_gone", "events_of", "filters_of", "get", "headers_of", "list_all", "to_public",
-           "update_config"]
+           "disable_failing", "disable_gone", "events_of", "filters_of", "get", "headers_of", "list_all",
+           "notification_to_public", "to_public", "update_config"]

@@ -24,7 +24,8 @@ RESERVED_HEADERS = frozenset({
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A webhook as the scheduler needs it (a snapshot of its config row)."""
+    """A webhook or notification channel as the scheduler needs it (a snapshot of its
+    config row)."""
 
     webhook_id: int
     name: str
@@ -36,6 +37,9 @@ class Endpoint:
     timeout_seconds: int
     enabled: bool
     filters: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
+    kind: str = "http"  # or "notification": sent with apprise (events.notifications)
+    title_template: str = ""
+    body_template: str = ""
 
     @property
     def max_attempts(self) -> int:

@@ -49,7 +49,7 @@ class Recorder:
 
     def __init__(self, outbox: Outbox, bus: EventBus, settings: Callable[[], Settings], *,
                  on_settled: SettledCallback,
-                 count_final: Callable[[bool], None] = lambda _success: None) -> None:
+                 count_final: Callable[[runlog.Run], None] = lambda _run: None) -> None:
         self._outbox = outbox
         self._bus = bus
         self._settings = settings
@@ -109,11 +109,14 @@ class Recorder:
 
     def _announce(self, runs: list[runlog.Run], disabled: list[Disabled]) -> None:
         for run in runs:
-            self._count_final(run.success)
+            self._count_final(run)
             if runlog.announces(run):
                 self._bus.emit(runlog.HOOK_EXECUTED, runlog.hook_executed_payload(run))
         for d in disabled:
-            log.warning("webhook %s (%s) disabled: %s", d.webhook_id, d.name, d.reason)
-            self._bus.emit("webhook_disabled", {
-                "webhook_id": d.webhook_id, "name": d.name, "reason": d.reason,
+            notification = d.kind == webhook_configs.NOTIFICATION
+            what = "notification channel" if notification else "webhook"
+            log.warning("%s %s (%s) disabled: %s", what, d.webhook_id, d.name, d.reason)
+            self._bus.emit("notification_disabled" if notification else "webhook_disabled", {
+                "notification_id" if notification else "webhook_id": d.webhook_id,
+                "name": d.name, "reason": d.reason,
                 "consecutive_failures": d.consecutive_failures})

@@ -22,6 +22,7 @@ from sublarr.config import Settings
 from sublarr.db.base import utcnow
 from sublarr.db.unavailable import describe_error, is_database_unavailable
 from sublarr.events.bus import EventBus
+from sublarr.events.runlog import Run
 from sublarr.events.webhooks.fanout import FanOutWriter
 from sublarr.events.webhooks.journal import WebhookJournal
 from sublarr.events.webhooks.outbox import Outbox
@@ -105,7 +106,7 @@ class WebhookScheduler:
     def __init__(self, outbox: Outbox, registry: SubscriptionRegistry, bus: EventBus,
                  settings: Callable[[], Settings], sender: HttpSender,
                  journal: WebhookJournal | None = None,
-                 count_final: Callable[[bool], None] = lambda _success: None) -> None:
+                 count_final: Callable[[Run], None] = lambda _run: None) -> None:
         self._outbox = outbox
         self._journal = journal
         self._registry = registry

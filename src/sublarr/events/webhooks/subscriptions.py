@@ -112,4 +112,7 @@ def endpoint_of(row) -> Endpoint:  # noqa: ANN001 - WebhookConfig row
         timeout_seconds=row.timeout_seconds,
         enabled=bool(row.enabled),
         filters=tuple(webhook_configs.filters_of(row)),
+        kind=row.kind or webhook_configs.HTTP,
+        title_template=row.title_template or "",
+        body_template=row.body_template or "",
     )

@@ -1,4 +1,5 @@
-"""The sender threads: POST one delivery, hand the result on, follow on if allowed."""
+"""The sender threads: send one delivery (POST or apprise), hand the result on, follow on
+if allowed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Callable
 
 from sublarr.background import background_thread
 from sublarr.events.webhooks.outbox_rows import Claimed
-from sublarr.events.webhooks.request import Endpoint, attempt
+from sublarr.events.notifications.delivery import deliver
+from sublarr.events.webhooks.request import Endpoint
 from sublarr.events.webhooks.sender import AttemptResult, HttpSender
 
 log = logging.getLogger(__name__)
@@ -75,8 +77,8 @@ class SenderWorkers:
     def _send(self, job: Job) -> AttemptResult | None:
         c = job.claimed
         try:
-            result = attempt(self._sender, job.endpoint, c.id, c.event_name, c.event_id,
-                             c.payload.encode("utf-8"))
+            result = deliver(self._sender, job.endpoint, c.id, c.event_name, c.event_id,
+                             c.payload)
         except Exception:  # a bug must not kill the worker; the lease will expire
             log.exception("webhook send crashed for delivery %s", c.id)
             return None
