@@ -259,3 +259,39 @@ def test_card_chart_reflects_real_delivery_stats(ui, page, services, receiver, c
     expect(rows).to_have_count(4)
     expect(rows.first.locator(".badge").first).to_have_text("notification")
     expect(rows.first).to_contain_text("Charted")
+
+
+def test_delivery_log_filters_redelivers_and_replays_notifications(ui, page, services, receiver,
+                                                                   client):
+    channel = client.post("/api/v1/notifications", json={
+        "name": "Logged", "url": f"json://127.0.0.1:{receiver.port}/l", "events": ["test"],
+        "body_template": "{{ data.message }}"}).get_json()
+    client.post("/api/v1/webhooks", json={"name": "Other", "url": receiver.url + "/w",
+                                          "events": ["test"]})
+    for message in ("one", "two"):
+        services.bus.emit("test", {"message": message})
+    receiver.wait_for(4, timeout=15)
+    wait_until(lambda: client.get("/api/v1/hooks/logs").get_json()["total"] == 4,
+               message="four deliveries logged")
+    ui("log")
+    expect(page.locator("tr.log-row")).to_have_count(4)
+    page.select_option("select[name=notification_id]", str(channel["id"]))
+    rows = page.locator("tr.log-row")
+    expect(rows).to_have_count(2)
+    for i in range(2):
+        expect(rows.nth(i)).to_contain_text("Logged")
+        expect(rows.nth(i).locator(".badge").first).to_have_text("notification")
+    rows.first.locator("[data-action=redeliver]").click()
+    expect(page.locator(".note-ok")).to_contain_text("Redelivery queued")
+    [again] = receiver.wait_for(5, timeout=15)[4:]
+    assert again.path == "/l" and again.json()["message"] == "two"
+
+    page.click("[data-action=replay]")
+    panel = page.locator("form[data-role=replay]")
+    expect(panel.locator("[name=replay-target]")).to_have_value(f"/notifications/{channel['id']}")
+    expect(panel.locator("optgroup")).to_have_count(2)  # webhooks and notifications
+    panel.locator("button[type=submit]").click()
+    expect(panel.locator("[data-role=replay-status]")).to_contain_text("Queued 2 events")
+    replayed = receiver.wait_for(7, timeout=15)[5:]
+    assert sorted(r.json()["message"] for r in replayed) == ["one", "two"]
+    assert {r.path for r in replayed} == {"/l"}
