@@ -119,6 +119,9 @@ def test_self_hosted_preset_channel_delivers_the_test_notification(ui, page, rec
     card = page.locator(f"article.conn-card[data-name='Local {preset}']")
     card.locator("[data-action=test]").click()
     expect(card.locator(".result .badge-ok")).to_be_visible()
+    expect(card.locator("[data-role=rendered]")).to_contain_text("Test event from Sublarr")
+    if preset == "json":
+        snap(page, "connect-tested")
     [got] = receiver.wait_for(1, timeout=10)
     assert received_right(got), (got.path, got.query, got.headers, got.body)
     assert stored(client, f"Local {preset}")["url"] == MASK

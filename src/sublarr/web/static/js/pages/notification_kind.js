@@ -162,11 +162,14 @@ export const NOTIFICATION = {
 
   // The Test answer: outcome, then the title and body as they were rendered and sent.
   renderTest(result) {
-    return h("div", {}, renderResult({ success: result.success, duration_ms: result.duration_ms,
-      error: result.error }),
-    result.title || result.body ? h("div", { class: "result-block", dataset: { role: "rendered" } },
-      h("div", { class: "result-label" }, "Sent"),
-      h("pre", { class: "code" }, [result.title, result.body].filter(Boolean).join("\n\n"))) : null);
+    const shown = renderResult({ success: result.success, duration_ms: result.duration_ms,
+      error: result.error });
+    if (result.title || result.body) {
+      shown.append(h("div", { class: "result-block", dataset: { role: "rendered" } },
+        h("div", { class: "result-label" }, "Sent"),
+        h("pre", { class: "code" }, [result.title, result.body].filter(Boolean).join("\n\n"))));
+    }
+    return shown;
   },
 
   target(item) {
