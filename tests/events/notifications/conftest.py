@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Iterator
 
 import pytest
@@ -80,3 +81,34 @@ def notification_logs(services, notification_id: int | None = None  # noqa: ANN0
         rows, _ = hook_log.list_entries(session, hook_log.LogFilter(
             notification_id=notification_id, hook_type="notification"), limit=10_000)
         return [hook_log.entry_to_dict(r) for r in rows]
+
+
+class RootLog(logging.Handler):
+    """What reaches our log (the root logger) at INFO and above, as text.
+
+    (pytest's caplog also hooks loggers that do not propagate, such as
+    apprise's, so it would show records our log never gets.)
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.name}: {record.getMessage()}")
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture
+def root_log() -> Iterator[RootLog]:
+    root = logging.getLogger()
+    handler = RootLog()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(min(level, logging.INFO) if level else logging.INFO)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(level)

@@ -102,13 +102,13 @@ def test_delete_removes_the_channel(client, receiver):
     ("json://h/" + "x" * 3000, "1 to 2048"),
 ])
 def test_invalid_apprise_url_is_refused_with_reason_and_never_echoed(client, url, reason,
-                                                                     caplog):
+                                                                     root_log):
     resp = client.post("/api/v1/notifications", json={"name": "n", "url": url})
     assert resp.status_code == 422, resp.json
     assert reason in resp.json["error"]["message"]
     assert resp.json["error"]["details"][0]["loc"] == ["url"]
     assert TOKEN not in resp.get_data(as_text=True)
-    assert TOKEN not in caplog.text
+    assert TOKEN not in root_log.text
     assert client.get("/api/v1/notifications").json["notifications"] == []
 
 

@@ -110,6 +110,19 @@ def _reason(lines: list[str], url: str, fallback: str) -> str:
     return scrub(text, url)[:ERROR_LIMIT]
 
 
+def _call_logs(outcome: Any) -> list[str]:
+    """The WARNING+ messages apprise kept with a call's result (apprise 2: its services may
+    run in its own threads, out of reach of the per-thread capture)."""
+    logs = getattr(outcome, "logs", None)
+    if not callable(logs):
+        return []
+    try:
+        return [str(e.message) for e in logs()
+                if str(getattr(e, "level", "")).upper() in ("WARNING", "ERROR", "CRITICAL")]
+    except Exception:  # noqa: BLE001 - reasons are best effort
+        return []
+
+
 def check_url(url: str) -> None:
     """:class:`ChannelUrlError` (with apprise's reason) unless apprise accepts ``url``."""
     if not url or len(url) > MAX_URL_LENGTH:
@@ -153,7 +166,9 @@ def send(url: str, title: str, body: str, timeout: float) -> Sent:
                 delivered = False
             else:
                 extra = {"timeout": timeout * 2} if takes_timeout else {}
-                delivered = bool(sender.notify(body=body or title or "-", title=title, **extra))
+                outcome = sender.notify(body=body or title or "-", title=title, **extra)
+                delivered = bool(outcome)
+                lines.extend(_call_logs(outcome))
         except Exception as exc:  # noqa: BLE001 - a plugin bug is this attempt's failure
             lines.append(f"{type(exc).__name__}: {exc}")
             delivered = False
