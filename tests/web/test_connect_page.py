@@ -271,8 +271,7 @@ def test_delivery_log_filters_redelivers_and_replays_notifications(ui, page, ser
         "body_template": "{{ data.message }}"}).get_json()
     client.post("/api/v1/webhooks", json={"name": "Other", "url": receiver.url + "/w",
                                           "events": ["test"]})
-    for message in ("one", "two"):
-        services.bus.emit("test", {"message": message})
+    messages = {services.bus.emit("test", {"message": m})["id"]: m for m in ("one", "two")}
     receiver.wait_for(4, timeout=15)
     wait_until(lambda: client.get("/api/v1/hooks/logs").get_json()["total"] == 4,
                message="four deliveries logged")
@@ -284,10 +283,12 @@ def test_delivery_log_filters_redelivers_and_replays_notifications(ui, page, ser
     for i in range(2):
         expect(rows.nth(i)).to_contain_text("Logged")
         expect(rows.nth(i).locator(".badge").first).to_have_text("notification")
+    log_id = int(rows.first.get_attribute("data-id"))
+    [entry] = [e for e in client.get("/api/v1/hooks/logs").get_json()["logs"] if e["id"] == log_id]
     rows.first.locator("[data-action=redeliver]").click()
     expect(page.locator(".note-ok")).to_contain_text("Redelivery queued")
     [again] = receiver.wait_for(5, timeout=15)[4:]
-    assert again.path == "/l" and again.json()["message"] == "two"
+    assert again.path == "/l" and again.json()["message"] == messages[entry["event_id"]]
 
     page.click("[data-action=replay]")
     panel = page.locator("form[data-role=replay]")
