@@ -89,3 +89,11 @@ def test_presets_name_the_missing_field(ui, page):
         [True, "URL must start with http:// or https://"],
         [True, "Port must be a number"],
     ]
+
+
+def test_activity_feed_summarises_a_notification_run(ui, page):
+    ui("activity")
+    line = run_module(page, "pages/activity.js", """
+        return m.summarise("hook_executed", {hook_type: "notification", hook_name: "Phone",
+          event_name: "subtitle_downloaded", success: false, status_code: null});""")
+    assert line == "Phone for subtitle_downloaded: failed (notification)"

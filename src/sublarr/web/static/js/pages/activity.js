@@ -19,7 +19,8 @@ function toneOf(name) {
 export function summarise(name, data) {
   if (!data || typeof data !== "object") return data === undefined ? "" : String(data);
   if (name === "hook_executed") {
-    const code = data.hook_type === "webhook" ? `HTTP ${data.status_code ?? "—"}` : `exit ${data.exit_code ?? "—"}`;
+    const code = { webhook: `HTTP ${data.status_code ?? "—"}`, notification: "notification" }[data.hook_type]
+      || `exit ${data.exit_code ?? "—"}`;
     return `${data.hook_name} for ${data.event_name}: ${data.success ? "ok" : "failed"} (${code})`;
   }
   if (name === "config_updated") return `changed: ${(data.updated_keys || []).join(", ")}`;

@@ -180,7 +180,7 @@ class DeliveryLog {
 
   async clear() {
     const ok = await confirmDialog("Clear the delivery log?",
-      "Every logged hook run and webhook delivery is deleted.", "Clear log");
+      "Every logged hook run, webhook and notification delivery is deleted.", "Clear log");
     if (!ok) return;
     try {
       await this.ctx.api.delete("/hooks/logs");
