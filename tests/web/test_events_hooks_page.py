@@ -332,3 +332,19 @@ def test_cards_show_insight_bars_from_the_stats(ui, page, services, receiver, cl
     assert float(success.get_attribute("height")) == pytest.approx(
         0.75 * float(background.get_attribute("height")), abs=0.1)
     snap(page, "events-insight")
+
+
+def test_hook_card_chart_reflects_real_run_stats(ui, page, services, data_dir, client):
+    script = write_script(data_dir, "half.sh", "grep -q fail-me-please && exit 1; exit 0")
+    hook = client.post("/api/v1/hooks", json={"name": "Half", "events": ["test"],
+                                              "script_path": str(script)}).get_json()
+    for message in ("fine", "fail-me-please"):
+        services.bus.emit("test", {"message": message})
+    wait_until(lambda: client.get(f"/api/v1/hooks/{hook['id']}/stats").get_json()
+               ["attempts"] == 2, message="two runs logged")
+    ui("settings/events")
+    chart = page.locator("article.conn-card[data-name='Half'] [data-role=insight-chart]")
+    expect(chart).to_have_attribute("aria-label", re.compile(r"^24 h: 50% of 2 succeeded"))
+    bar = chart.locator("rect[data-metric=success][data-window='7d']")
+    assert bar.get_attribute("data-value") == "0.5"
+    assert bar.get_attribute("class") == "ins-warn"
