@@ -195,6 +195,7 @@ def test_run_is_logged_counted_and_announced(client, services, hooks_dir):
     assert wait_for(lambda: len(announced) == 1)
     data = announced[0]["data"]
     assert data == {"hook_type": "script", "hook_id": hook["id"], "webhook_id": None,
+                    "notification_id": None,
                     "hook_name": hook["name"], "event_name": "subtitle_downloaded",
                     "event_id": envelope["id"], "success": True, "exit_code": 0,
                     "status_code": None, "duration_ms": data["duration_ms"], "attempts": 1}

@@ -131,6 +131,9 @@ def test_apprise_reason_is_specific(client):
     ({"body_template": "{% for a in range(999) %}{% for b in range(999) %}{% for c in "
                        "range(999) %}x{% endfor %}{% endfor %}{% endfor %}"},
      "body_template", "nested loops"),
+    ({"body_template": "{% macro f(n) %}{% for i in range(9) %}{{ f(n) }}{% endfor %}"
+                       "{% endmacro %}{{ f(1) }}"}, "body_template", "macro is not allowed"),
+    ({"body_template": "{% include 'x' %}"}, "body_template", "include is not allowed"),
     ({"title_template": "x" * 501}, "title_template", ""),
 ])
 def test_bad_templates_are_refused(client, receiver, fields, field, words):

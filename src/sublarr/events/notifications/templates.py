@@ -8,9 +8,9 @@ example; at send time a template that still fails falls back to the event's
 default text rather than losing the notification.
 
 Beyond Jinja2's sandbox (no attribute access to internals), the work one
-render can do is bounded: short templates, no large numeric literals, at most
-two nested loops, ``range`` up to :data:`MAX_RANGE`, ``*``/``**`` results
-capped, and the output clipped.
+render can do is bounded: short templates, no large numeric literals, no
+macros or includes, at most two nested loops, ``range`` up to
+:data:`MAX_RANGE`, ``*``/``**`` results capped, and the output clipped.
 """
 
 from __future__ import annotations
@@ -152,7 +152,15 @@ def _compiled(source: str):  # noqa: ANN202 - jinja2.Template
     return env.from_string(tree)
 
 
+# Macros and call blocks could recurse (a loop in a macro calling itself is exponential).
+_REFUSED_NODES = (nodes.Macro, nodes.CallBlock, nodes.Extends, nodes.Include, nodes.Import,
+                  nodes.FromImport)
+
+
 def _check_tree(tree: nodes.Template) -> None:
+    for node in tree.find_all(_REFUSED_NODES):
+        raise SecurityError(f"{type(node).__name__.lower()} is not allowed in a notification "
+                            "template")
     for const in tree.find_all(nodes.Const):
         value = const.value
         if isinstance(value, (int, float)) and not isinstance(value, bool) \

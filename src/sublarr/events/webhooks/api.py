@@ -311,7 +311,9 @@ def delete_webhook(webhook_id: int):  # noqa: ANN201
     services = current_services()
     with services.db.session() as session:
         webhook_configs.delete_config(session, _row_or_404(session, webhook_id))
-    webhooks_of(services).changed()
+    webhooks = webhooks_of(services)
+    webhooks.changed()
+    webhooks.metrics.forget("webhook", webhook_id)
     return "", 204
 
 
