@@ -40,8 +40,7 @@ class DeliveryLog {
         h("button", { class: "btn", dataset: { action: "refresh" }, onclick: () => this.load() },
           "Refresh"),
         h("button", { class: "btn", dataset: { action: "replay" },
-          onclick: () => toggleReplay(this.replaySlot, () => replayPanel(this.ctx.api, this.targets,
-            this.selectedTarget(), () => this.load())) }, "Replay…"),
+          onclick: () => this.toggleReplay() }, "Replay…"),
         h("button", { class: "btn btn-danger-ghost", dataset: { action: "clear-log" },
           onclick: () => this.clear() }, "Clear log")),
       this.replaySlot,
@@ -51,8 +50,16 @@ class DeliveryLog {
 
   async start() {
     this.off = this.ctx.socket.on("hook_executed", () => this.refreshSoon());
-    await this.loadFilters();
+    this.filtersLoaded = this.loadFilters();
+    await this.filtersLoaded;
     await this.load();
+  }
+
+  // The panel lists the webhooks and channels, so it waits for them to be loaded.
+  async toggleReplay() {
+    await this.filtersLoaded;
+    toggleReplay(this.replaySlot, () => replayPanel(this.ctx.api, this.targets,
+      this.selectedTarget(), () => this.load()));
   }
 
   stop() {
