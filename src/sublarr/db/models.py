@@ -150,7 +150,8 @@ class WebhookDelivery(Base):
 
 
 class HookLogEntry(Base):
-    """The outcome of one script run or webhook delivery. Owner: :mod:`sublarr.db.hook_log`."""
+    """The outcome of one script run, webhook delivery or notification. Owner:
+    :mod:`sublarr.db.hook_log`."""
 
     __tablename__ = "hook_log"
     __table_args__ = (

@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 from sublarr.background import BatchThread
@@ -74,8 +74,10 @@ class HookEngine:
     def __init__(self, db: Database, bus: EventBus, hooks_dir: Path, *, workers: int = 4,
                  queue_size: int = 1000, path_env: str | None = None,
                  shutdown_wait: float = SHUTDOWN_WAIT_SECONDS,
-                 kill_grace: float = KILL_GRACE_SECONDS) -> None:
+                 kill_grace: float = KILL_GRACE_SECONDS,
+                 count_run: Callable[[runlog.Run], None] | None = None) -> None:
         self.db = db
+        self._count_run = count_run  # Prometheus, per hook
         self.bus = bus
         self.hooks_dir = Path(hooks_dir)
         self.workers = workers
@@ -297,6 +299,8 @@ class HookEngine:
         with self.db.session() as session:
             runlog.write(session, runs, hook_configs.apply_tallies)
         for run in runs:
+            if self._count_run is not None:
+                self._count_run(run)
             if runlog.announces(run):
                 try:
                     self.bus.emit(runlog.HOOK_EXECUTED, runlog.hook_executed_payload(run))

@@ -28,7 +28,7 @@ from sublarr.db.unavailable import describe_error, is_database_unavailable
 from sublarr.events import runlog
 from sublarr.events.bus import Envelope, build_envelope, new_event_id
 from sublarr.events.catalog import CATALOG
-from sublarr.events.webhooks.delivery_metrics import DeliveryMetrics
+from sublarr.events.delivery_metrics import DeliveryMetrics
 from sublarr.events.webhooks.replay_progress import ReplayProgress
 from sublarr.events.webhooks.request import Endpoint, attempt, encode_envelope
 from sublarr.events.webhooks.sender import AttemptResult, HttpSender
@@ -132,7 +132,7 @@ class Webhooks:
         return new_id
 
 
-def build_webhooks(services: Services) -> Webhooks:
+def build_webhooks(services: Services, metrics: DeliveryMetrics) -> Webhooks:
     settings: Callable[[], Settings] = lambda: services.settings.current  # noqa: E731
     outbox = Outbox(services.db)
     journal = _journal_for(services.db)
@@ -140,7 +140,6 @@ def build_webhooks(services: Services) -> Webhooks:
     registry.reload()
     current = settings()
     sender = HttpSender(max_connections=current.webhook_workers)
-    metrics = DeliveryMetrics(services.metrics.registry)
     scheduler = WebhookScheduler(outbox, registry, services.bus, settings, sender, journal,
                                  count_final=metrics)
     maintenance = Maintenance(services.db, outbox, settings)
@@ -167,9 +166,9 @@ def _pending_gauge(services: Services, pending: Callable[[], int]) -> None:
     gauge.set_function(pending)
 
 
-def init_webhooks(app: Flask, services: Services) -> None:
+def init_webhooks(app: Flask, services: Services, metrics: DeliveryMetrics) -> None:
     """Subscribe the outbox to the bus and start the scheduler."""
-    webhooks = build_webhooks(services)
+    webhooks = build_webhooks(services, metrics)
     services.components[COMPONENT_KEY] = webhooks
     services.bus.subscribe(OutboxWriter(webhooks.outbox, webhooks.journal, webhooks.registry,
                                         webhooks.scheduler))

@@ -1,8 +1,10 @@
-"""Prometheus series of finished deliveries, per subscriber (SPEC "Subscriptions": insight).
+"""Prometheus series of finished runs and deliveries, per subscriber (SPEC "Subscriptions":
+insight).
 
-Labels are bounded: ``kind`` (webhook | notification) and the subscriber's
-numeric ``id`` (never its name or URL).  Each finished delivery counts once,
-by outcome, and the duration of its last attempt goes to the histogram.
+Labels are bounded: ``kind`` (the run log's hook_type: script | webhook |
+notification) and the subscriber's numeric ``id`` (never its name or URL).
+Each finished delivery or script run counts once, by outcome, and the
+duration of its last attempt goes to the histogram.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 
 
 
 class DeliveryMetrics:
-    """The recorder's ``count_final``: called once per finished delivery."""
+    """Called once per finished delivery (the webhook recorder) or script run (the hook
+    engine)."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         finished = Counter("sublarr_webhook_deliveries_total",
@@ -26,7 +29,8 @@ class DeliveryMetrics:
         self._failed = finished.labels(outcome="failed")
         self._by_subscriber = Counter(
             "sublarr_subscriber_deliveries_total",
-            "Finished deliveries per webhook or notification channel, by outcome",
+            "Finished deliveries (script runs) per webhook, notification channel or hook, "
+            "by outcome",
             ["kind", "id", "outcome"], registry=registry)
         self._latency = Histogram(
             "sublarr_subscriber_delivery_seconds",
