@@ -106,7 +106,7 @@ export function urlFromForm(form) {
 
 function lastResult(item) {
   if (item.consecutive_failures && item.last_error) return `failed: ${item.last_error}`;
-  if (item.trigger_count) return item.last_error ? "ok (after a failure)" : "ok";
+  if (item.trigger_count) return "ok";
   return "—";
 }
 
