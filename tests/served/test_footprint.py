@@ -15,7 +15,8 @@ from tests.support.process import sublarr_command
 # Libraries only a feature needs: loaded on first use, or in the child that needs them.
 FEATURE_MODULES = frozenset({
     "redis", "valkey",                # Socket.IO across processes (SUBLARR_REDIS_URL)
-    "requests", "websocket",          # outbound calls; Socket.IO's client (never used)
+    "requests", "urllib3",            # outbound calls, webhook deliveries
+    "websocket",                      # Socket.IO's client (never used by the server)
     "guessit", "rebulk", "babelfish",  # release-name parsing
     "pysubs2",                        # subtitle files
     "apprise",                        # notifications
