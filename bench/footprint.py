@@ -63,6 +63,15 @@ def process_memory(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
+def threads(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            return next((int(line.split()[1]) for line in handle
+                         if line.startswith("Threads:")), 0)
+    except OSError:
+        return 0
+
+
 def describe(pid: int, root: int) -> str:
     """master / worker (gunicorn's, same command line) / the command of another child."""
     try:
@@ -87,10 +96,11 @@ def idle_tree(run: int) -> list[dict[str, object]]:
             for pid in tree_pids(served.proc.pid):
                 pss, rss = process_memory(pid)
                 rows.append({"run": run, "pid": pid, "process": describe(pid, served.proc.pid),
-                             "pss_mib": pss / MiB, "rss_mib": rss / MiB})
+                             "threads": threads(pid), "pss_mib": pss / MiB, "rss_mib": rss / MiB})
         finally:
             served.close()
     rows.append({"run": run, "pid": "", "process": "TREE",
+                 "threads": sum(r["threads"] for r in rows),  # type: ignore[misc]
                  "pss_mib": sum(r["pss_mib"] for r in rows),  # type: ignore[misc]
                  "rss_mib": sum(r["rss_mib"] for r in rows)})  # type: ignore[misc]
     return rows
