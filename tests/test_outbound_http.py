@@ -10,7 +10,6 @@ import requests
 
 from sublarr.outbound_http import (
     DEFAULT_MAX_RESPONSE_BYTES,
-    CrossOriginRedirect,
     RedactSecrets,
     ResponseTooLarge,
     new_session,
@@ -19,6 +18,7 @@ from sublarr.outbound_http import (
     same_origin,
     without_secret_params,
 )
+from sublarr.outbound_session import CrossOriginRedirect
 from sublarr.whisper.errors import RemoteServiceError
 from sublarr.whisper.remote import RemoteBackend
 from sublarr.whisper.settings import WhisperSettings

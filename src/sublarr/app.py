@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from flask import Flask, g, request
 from flask_socketio import SocketIO
@@ -22,7 +22,6 @@ from sublarr.db.engine import Database, database_url_for
 from sublarr.events.system import init_event_system
 from sublarr.events.bridge import ProgressStream
 from sublarr.events.bus import EventBus
-from sublarr.events.socket_queue import RedisMessageQueue
 from sublarr.library.lifecycle import init_library
 from sublarr.metrics import Metrics, method_label
 from sublarr.providers.lifecycle import init_providers
@@ -33,6 +32,9 @@ from sublarr.translation.lifecycle import init_translation
 from sublarr.wanted.lifecycle import init_wanted
 from sublarr.web.lifecycle import init_web
 from sublarr.whisper.lifecycle import init_whisper
+
+if TYPE_CHECKING:  # redis is imported only with SUBLARR_REDIS_URL
+    from sublarr.events.socket_queue import RedisMessageQueue
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1/"
@@ -111,6 +113,8 @@ def _message_queue(settings: Settings) -> RedisMessageQueue | None:
     (our own client manager: Redis I/O never runs in the emitting thread)."""
     if not settings.redis_url:
         return None
+    from sublarr.events.socket_queue import RedisMessageQueue
+
     return RedisMessageQueue(settings.redis_url, settings.redis_channel)
 
 

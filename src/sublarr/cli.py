@@ -129,6 +129,9 @@ def _app_factory(overrides: dict):  # noqa: ANN202
     """Builds the app in the worker process, after the fork (the master never imports it)."""
 
     def build():  # noqa: ANN202
+        from sublarr.lean_imports import import_socketio_lean
+
+        import_socketio_lean()  # before the app imports it (see lean_imports)
         from sublarr.app import create_app
 
         return create_app(overrides, migrate=False)  # prepare-serve migrated

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import requests
+if TYPE_CHECKING:  # requests is imported with the first session (see OnDemandSession)
+    import requests
 
 CHUNK_BYTES = 64 * 1024
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
@@ -63,37 +66,46 @@ def without_secret_params(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
-class CrossOriginRedirect(requests.RequestException):
-    """A redirect would re-send a request body to another origin."""
+def new_session(**headers: str) -> requests.Session:
+    """A :class:`~sublarr.outbound_session.CredentialSafeSession` with ``headers``."""
+    from sublarr.outbound_session import CredentialSafeSession
 
-
-class CredentialSafeSession(requests.Session):
-    """A session whose redirects never carry credentials to another origin.
-
-    requests itself only drops ``Authorization`` on a host change; keys in
-    ``X-Api-Key``/``Api-Key`` headers and in query strings would follow.
-    """
-
-    def rebuild_auth(self, prepared_request: requests.PreparedRequest,
-                     response: requests.Response) -> None:
-        previous = response.request.url or ""
-        if not same_origin(previous, prepared_request.url or ""):
-            if prepared_request.body is not None:  # 307/308 keep the body (and any key in it)
-                raise CrossOriginRedirect(
-                    f"refusing to re-send the request body to {origin(prepared_request.url)[1]}"
-                    " (redirect to another origin)", request=prepared_request,
-                    response=response)
-            for name in list(prepared_request.headers):
-                if name.lower() in CREDENTIAL_HEADERS:
-                    del prepared_request.headers[name]
-            prepared_request.url = without_secret_params(prepared_request.url or "")
-        super().rebuild_auth(prepared_request, response)
-
-
-def new_session(**headers: str) -> CredentialSafeSession:
     session = CredentialSafeSession()
     session.headers.update(headers)
     return session
+
+
+class OnDemandSession:
+    """Stands for a requests session made on first use (by ``make``).
+
+    A subsystem keeps one for its whole life, but most installs use only a
+    few of them: requests and urllib3 (about 5 MiB) are imported when Sublarr
+    first calls out, not at start.  Attributes are the session's; ``close``
+    closes it only if it was made.
+    """
+
+    def __init__(self, make: Callable[[], requests.Session] = new_session) -> None:
+        self._make = make
+        self._session: requests.Session | None = None
+        self._lock = threading.Lock()
+
+    def _made(self) -> requests.Session:
+        session = self._session
+        if session is None:
+            with self._lock:
+                if self._session is None:
+                    self._session = self._make()
+                session = self._session
+        return session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._made(), name)
+
+    def close(self) -> None:
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
 
 
 class ResponseLimitExceeded(Exception):

@@ -11,6 +11,7 @@ application nor opens the database (see ``held_handles``).
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -92,6 +93,9 @@ def gunicorn_options(host: str, port: int, threads: int, data_dir: Path,
         if held:
             raise RuntimeError("refusing to fork the worker: the master holds database "
                                f"handles that would be shared with it: {held}")
+        # The worker's garbage collections then leave the master's objects alone, so the
+        # pages holding them stay shared instead of being copied into the worker.
+        gc.freeze()
 
     def on_worker_exit(_server: Any, worker: Any) -> None:
         flask_app = getattr(worker, "wsgi", None)

@@ -7,13 +7,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
 
-import requests
-
 from sublarr.library.languages import parse_language_list
 from sublarr.library.media import MediaFile, map_path
 from sublarr.library.series_cache import series_fingerprint
 
 if TYPE_CHECKING:  # the cache's database is only needed where it is passed in
+    import requests
+
     from sublarr.library.series_cache import SeriesCache
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ class ArrClient:
         if not conn.configured:
             raise ArrError(conn.source, "not_configured", "URL or API key not set")
         url = conn.url.rstrip("/") + path
+        import requests  # loaded with the session, on the first call out
+
         try:
             response = self._session.get(url, params=params, timeout=conn.timeout,
                                          headers={"X-Api-Key": conn.api_key,

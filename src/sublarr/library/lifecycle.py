@@ -18,6 +18,7 @@ from sublarr.library.roots import ROOTS_COMPONENT, LibraryRoots, OutsideLibraryR
 from sublarr.library.series_cache import SeriesCache
 from sublarr.library.sources import LibraryHealth, LibrarySources, new_http_session
 from sublarr.library.standalone import StandaloneWatcher
+from sublarr.outbound_http import OnDemandSession
 from sublarr.services import Services
 
 STANDALONE_KEYS = frozenset({"standalone_folders", "standalone_debounce_seconds"})
@@ -26,7 +27,7 @@ STANDALONE_KEYS = frozenset({"standalone_folders", "standalone_debounce_seconds"
 def init_library(app: Flask, services: Services) -> None:
     """Create the subsystem's long-lived objects and register their shutdown."""
     settings = services.settings
-    session = new_http_session()
+    session = OnDemandSession(new_http_session)  # made on the first *arr call
     sources = LibrarySources(lambda: settings.current, session, LibraryHealth(),
                              SeriesCache(services.db))
     services.components[SOURCES_COMPONENT] = sources

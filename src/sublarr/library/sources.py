@@ -10,15 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import requests
-from requests.adapters import HTTPAdapter
-
 from sublarr.db.base import utcnow
 from sublarr.library.arr import ArrConnection, ArrError, RadarrClient, SonarrClient
 from sublarr.library.media import MediaFile, is_video, quick_guess
 from sublarr.outbound_http import new_session
 
 if TYPE_CHECKING:  # the settings model is only needed for annotations
+    import requests
+
     from sublarr.config import Settings
     from sublarr.library.series_cache import SeriesCache
 
@@ -73,6 +72,8 @@ class LibraryHealth:
 
 def new_http_session() -> requests.Session:
     """A pooled session for the *arr clients (connections are reused across calls)."""
+    from requests.adapters import HTTPAdapter
+
     session = new_session()
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
     session.mount("http://", adapter)

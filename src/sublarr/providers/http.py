@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
-
-import requests
+from typing import TYPE_CHECKING, Any, Callable
 
 from sublarr.providers.errors import (
     ProviderAuthError,
@@ -18,14 +16,17 @@ from sublarr.providers.errors import (
     ProviderUnavailable,
 )
 from sublarr.outbound_http import (
+    OnDemandSession,
     ResponseTooLarge,
     ResponseTooSlow,
-    new_session,
     read_capped,
     redact,
 )
 from sublarr.providers.health import ProviderHealth
 from sublarr.retry import parse_retry_after
+
+if TYPE_CHECKING:  # requests is imported with the session, on the first call out
+    import requests
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class ProviderHttp:
         self.name = name
         self.health = health
         self._settings = settings
-        self._session = session or new_session()
+        self._session = session or OnDemandSession()
 
     def close(self) -> None:
         self._session.close()
@@ -79,6 +80,8 @@ class ProviderHttp:
         timeout = settings.provider_timeout_seconds
         limit = settings.provider_max_download_bytes
         deadline = time.monotonic() + timeout
+        import requests
+
         try:
             with self._session.request(method, url, timeout=timeout, stream=True,
                                        allow_redirects=True, **kwargs) as resp:

@@ -8,14 +8,15 @@ retries smaller batches), :class:`BackendError` for everything else.
 from __future__ import annotations
 
 import threading
-from typing import Any, Protocol, Sequence
-
-import requests
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 from sublarr.translation.errors import BackendError, ReplyMismatch
 from sublarr.translation.http import JsonClient, RetryPolicy, error_message
 from sublarr.translation.prompt import numbered_lines, parse_numbered_reply, system_prompt
 from sublarr.translation.settings import TranslationSettings
+
+if TYPE_CHECKING:  # requests is imported with the session, on the first call out
+    import requests
 
 Glossary = Sequence[tuple[str, str]]
 

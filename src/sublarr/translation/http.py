@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable
-
-import requests
+from typing import TYPE_CHECKING, Any, Callable
 
 from sublarr.outbound_http import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -17,6 +15,9 @@ from sublarr.outbound_http import (
 )
 from sublarr.retry import backoff_seconds, parse_retry_after
 from sublarr.translation.errors import BackendError, JobInterrupted
+
+if TYPE_CHECKING:  # requests is imported with the session, on the first call out
+    import requests
 
 ErrorMapper = Callable[[int, Any], "BackendError | None"]
 MAX_BACKOFF_SECONDS = 60.0
@@ -79,6 +80,8 @@ class JsonClient:
 
     def _post_once(self, url: str, body: dict[str, Any], headers: dict[str, str],
                    map_error: ErrorMapper | None) -> Any:
+        import requests  # loaded with the session, when a job first calls out
+
         try:
             with self.session.post(url, json=body, headers=headers, stream=True,
                                    timeout=(min(self.timeout, 30.0), self.timeout)) as response:

@@ -7,9 +7,7 @@ import threading
 from urllib.parse import urlsplit, urlunsplit
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
-
-import requests
+from typing import TYPE_CHECKING, Any, Callable
 
 from sublarr.outbound_http import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -21,6 +19,9 @@ from sublarr.whisper.errors import JobStopped, NoSpeechError, RemoteServiceError
 from sublarr.whisper.process import POLL_SECONDS, ShouldStop
 from sublarr.whisper.settings import WhisperSettings
 from sublarr.whisper.srt import Transcript
+
+if TYPE_CHECKING:  # requests is imported with the session, on the first call out
+    import requests
 
 BACKEND_NAME = "whisper-asr"
 CONNECT_TIMEOUT_SECONDS = 10
@@ -138,6 +139,8 @@ class RemoteBackend:
         return self._checked(url, call)
 
     def _checked(self, url: str, call: _Call) -> bytes:
+        import requests  # loaded with the session in the call
+
         if isinstance(call.error, requests.ConnectionError):
             raise RemoteServiceError(f"the remote ASR service at {self._shown} is unreachable")
         if isinstance(call.error, requests.Timeout):

@@ -14,50 +14,17 @@ import functools
 import http.client
 import io
 import socket
-import threading
-import time
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
+
+from sublarr.events.webhooks.attempt_clock import AttemptClock
 
 HEAD_LIMIT = 64 * 1024  # status line and headers together, interim (1xx) ones included
 
 
 class ResponseHeadTooLarge(http.client.HTTPException):
     """The status line and headers exceed :data:`HEAD_LIMIT`."""
-
-
-class AttemptClock:
-    """The deadline of the attempt running in the calling thread, and what it saw."""
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    def start(self, seconds: float) -> None:
-        state = self._local
-        state.end = time.monotonic() + seconds
-        state.connected = False  # a new connection was opened for this attempt
-        state.received = 0       # response bytes received
-
-    def remaining(self) -> float:
-        """Seconds left; TimeoutError once there are none."""
-        left = self._local.end - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the attempt's deadline has passed")
-        return left
-
-    def expired(self) -> bool:
-        return time.monotonic() >= self._local.end
-
-    def note_connected(self) -> None:
-        self._local.connected = True
-
-    def note_received(self, count: int) -> None:
-        self._local.received += count
-
-    def reused_and_silent(self) -> bool:
-        """The attempt went over an idle connection that never answered a byte."""
-        return not self._local.connected and not self._local.received
 
 
 class _DeadlineReader(io.RawIOBase):

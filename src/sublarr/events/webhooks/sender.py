@@ -23,21 +23,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 from urllib.parse import urlsplit
 
-import urllib3
-from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import ProtocolError
-from urllib3.exceptions import TimeoutError as Urllib3Timeout
-from urllib3.util.ssl_ import create_urllib3_context
-
-from sublarr.events.webhooks.deadline_http import (
-    AttemptClock,
-    DeadlineHTTPPool,
-    DeadlineHTTPSPool,
-)
+from sublarr.events.webhooks.attempt_clock import AttemptClock
 from sublarr.events.webhooks.policy import Verdict, classify, parse_webhook_retry_after
+
+if TYPE_CHECKING:  # urllib3 is imported with the first delivery, not at start
+    import urllib3
 
 EXCERPT_LIMIT = 4096
 URL_CACHE_LIMIT = 4096  # webhooks have few distinct URLs; this only bounds churn
@@ -130,6 +123,8 @@ def check_headers(headers: Mapping[str, str]) -> None:
 
 def describe_error(exc: BaseException, timeout: float) -> str:
     """A short, secret-free description of a transport failure (the root cause's)."""
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
     exc = root_cause(exc)
     if isinstance(exc, (TimeoutError, Urllib3Timeout)):  # socket, TLS and deadline alike
         return f"Timeout after {timeout:g}s"
@@ -138,6 +133,8 @@ def describe_error(exc: BaseException, timeout: float) -> str:
 
 def root_cause(exc: BaseException) -> BaseException:
     """The error under urllib3's wrappers (ProtocolError, SSLError, NewConnectionError)."""
+    from urllib3.exceptions import HTTPError as Urllib3Error
+
     while isinstance(exc, Urllib3Error):
         inner = exc.__cause__ or next(
             (arg for arg in exc.args if isinstance(arg, BaseException)), None)
@@ -193,6 +190,8 @@ class HttpSender:
 
     def _send(self, origin: Origin, target: str, body: bytes, headers: Mapping[str, str]
               ) -> urllib3.BaseHTTPResponse:
+        from urllib3.exceptions import ProtocolError
+
         pool = self._pool_for(origin)
         try:
             return self._urlopen(pool, target, body, headers)
@@ -204,6 +203,8 @@ class HttpSender:
 
     def _urlopen(self, pool: urllib3.HTTPConnectionPool, target: str, body: bytes,
                  headers: Mapping[str, str]) -> urllib3.BaseHTTPResponse:
+        import urllib3
+
         left = self._clock.remaining()
         return pool.urlopen("POST", target, body=body, headers=dict(headers), retries=False,
                             redirect=False, assert_same_host=False,
@@ -249,6 +250,8 @@ class HttpSender:
         return pool
 
     def _new_pool(self, origin: Origin) -> urllib3.HTTPConnectionPool:
+        from sublarr.events.webhooks.deadline_http import DeadlineHTTPPool, DeadlineHTTPSPool
+
         scheme, host, port = origin
         options = {"maxsize": self._max_connections, "block": False, "retries": False,
                    "clock": self._clock}
@@ -256,6 +259,8 @@ class HttpSender:
             return DeadlineHTTPPool(host, port, **options)
         if self._tls is None:
             # One context for every origin: loading the CA store costs milliseconds.
+            from urllib3.util.ssl_ import create_urllib3_context
+
             context = create_urllib3_context()
             context.load_default_certs()
             self._tls = context
