@@ -53,6 +53,31 @@ def row_keys(session: Session, moment: datetime) -> list[RowKey]:
             for id_, path, lang, source, old, kind, title, profile in rows]
 
 
+def row_keys_after(session: Session, moment: datetime, after_id: int,
+                   limit: int) -> list[RowKey]:
+    """Up to ``limit`` rows with an id above ``after_id`` (a sweep a page at a time)."""
+    older = case((WantedItem.added_at < moment, True), else_=False)
+    rows = session.execute(select(WantedItem.id, WantedItem.media_path, WantedItem.language,
+                                  WantedItem.source, older, WantedItem.media_type,
+                                  WantedItem.title, WantedItem.profile_id)
+                           .where(WantedItem.id > after_id).order_by(WantedItem.id)
+                           .limit(limit))
+    return [RowKey(id_, path, lang, source, bool(old), kind, title, profile)
+            for id_, path, lang, source, old, kind, title, profile in rows]
+
+
+def rows_for_paths(session: Session, paths: Sequence[str]) -> list[RowKey]:
+    """Rows of these files (``added_before`` is not asked: always False)."""
+    found: list[RowKey] = []
+    for chunk in _chunks(list(paths)):
+        rows = session.execute(select(WantedItem.id, WantedItem.media_path, WantedItem.language,
+                                      WantedItem.source, WantedItem.profile_id)
+                               .where(WantedItem.media_path.in_(chunk)))
+        found.extend(RowKey(id_, path, lang, source, False, profile_id=profile)
+                     for id_, path, lang, source, profile in rows)
+    return found
+
+
 def keys_for_paths(session: Session, paths: Sequence[str]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for chunk in _chunks(list(paths)):
