@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from datetime import datetime, timedelta
@@ -23,7 +24,8 @@ if TYPE_CHECKING:  # the settings model is only needed for annotations
 log = logging.getLogger(__name__)
 
 PROGRESS_STREAM = "wanted_scan_progress"
-PROGRESS_EVERY_SECONDS = 0.5  # most often a running scan sends its progress
+PROGRESS_EVERY_SECONDS = 0.5
+SCAN_SWITCH_SECONDS = 0.0005  # GIL hand-over interval while a scan runs (default 5 ms)  # most often a running scan sends its progress
 IDLE_RECHECK_SECONDS = 60.0  # periodic scan off: look at the setting again this often
 SCAN_TASK = "wanted_scan"
 
@@ -89,11 +91,17 @@ class ScanRunner:
 
     def _tracked_scan(self) -> ScanReport:
         self._progress_sent = 0.0
+        # The scan is CPU-bound Python in the API's process: while it runs, a request
+        # thread waiting for the GIL gets it after SCAN_SWITCH_SECONDS, not 5 ms.
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SCAN_SWITCH_SECONDS))
         try:
             report = self._scan_with_task()
         except Exception:
             self._send_progress({"status": "failed"}, final=True)
             raise
+        finally:
+            sys.setswitchinterval(switch)
         self._send_progress({"status": "completed", "scanned": report.scanned,
                              "added": report.added, "removed": report.removed}, final=True)
         return report
