@@ -66,15 +66,13 @@ def row_keys_after(session: Session, moment: datetime, after_id: int,
             for id_, path, lang, source, old, kind, title, profile in rows]
 
 
-def rows_for_paths(session: Session, paths: Sequence[str]) -> list[RowKey]:
-    """Rows of these files (``added_before`` is not asked: always False)."""
-    found: list[RowKey] = []
+def rows_for_paths(session: Session, paths: Sequence[str]) -> list[tuple[int, str, str, int | None]]:
+    """(id, media path, language, profile id) of the rows of these files."""
+    found: list[tuple[int, str, str, int | None]] = []
     for chunk in _chunks(list(paths)):
-        rows = session.execute(select(WantedItem.id, WantedItem.media_path, WantedItem.language,
-                                      WantedItem.source, WantedItem.profile_id)
-                               .where(WantedItem.media_path.in_(chunk)))
-        found.extend(RowKey(id_, path, lang, source, False, profile_id=profile)
-                     for id_, path, lang, source, profile in rows)
+        found.extend(session.execute(
+            select(WantedItem.id, WantedItem.media_path, WantedItem.language,
+                   WantedItem.profile_id).where(WantedItem.media_path.in_(chunk))).tuples())
     return found
 
 

@@ -217,11 +217,12 @@ class WantedScanner:
             return
         with self._write_lock, self._db.session() as session:
             existing = repo.rows_for_paths(session, list(profile_ids))
-            have = {(key.media_path, key.language) for key in existing}
+            have = {(path, lang) for _id, path, lang, _profile in existing}
             removed = repo.delete_ids(session, sorted(
-                key.id for key in existing if (key.media_path, key.language) not in wants))
-            repo.set_profiles(session, {k.id: profile_ids[k.media_path] for k in existing
-                                        if k.profile_id != profile_ids[k.media_path]})
+                row_id for row_id, path, lang, _profile in existing if (path, lang) not in wants))
+            repo.set_profiles(session, {row_id: profile_ids[path]
+                                        for row_id, path, _lang, profile in existing
+                                        if profile != profile_ids[path]})
             added = repo.insert_wanted(
                 session, [(media, lang) for (path, lang), media in wants.items()
                           if (path, lang) not in have], due, profile_ids)
