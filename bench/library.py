@@ -11,7 +11,11 @@ subtitle beside it, so a scan leaves 75,000 wanted rows.  Figures:
 * peak PSS and RSS of the served process tree (gunicorn master + workers, read
   from ``/proc/<pid>/smaps_rollup``) during each scan; target PSS ≤ 150 MiB;
 * ``GET /api/v1/wanted?limit=50`` latency during the scans at offset 0 and
-  offset 70,000 (target p99 ≤ 100 ms, the deep page as fast as the first).
+  offset 70,000 (target p99 ≤ 100 ms, the deep page as fast as the first);
+* when the first new rows were listed (seconds after the scan started: a scan
+  writes a series at a time) and the progress ``GET /wanted/scan`` reported.
+
+``BENCH_LIBRARY_SERIES=100`` runs the 10,000-episode mode (deep page 7,000).
 """
 
 from __future__ import annotations
