@@ -97,6 +97,54 @@ class ScanState:
                  "examples": list(self.missing_examples), "hint": MISSING_HINT}]
 
 
+class ThrottledProgress:
+    """Passes a scan's progress on at most every ``every`` seconds; an update held back
+    goes out when its window ends, so the state before a pause (a slow series) is seen."""
+
+    def __init__(self, send: Callable[[dict[str, Any]], None], every: float) -> None:
+        self._send = send
+        self._every = every
+        self._lock = threading.Lock()
+        self._sent_at = 0.0
+        self._pending: dict[str, Any] | None = None
+        self._timer: threading.Timer | None = None
+        self._closed = False
+
+    def update(self, data: dict[str, Any]) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            wait = self._sent_at + self._every - time.monotonic()
+            if wait > 0:
+                self._pending = data
+                if self._timer is None:
+                    self._timer = threading.Timer(wait, self._flush)
+                    self._timer.daemon = True
+                    self._timer.start()
+                return
+            self._pending = None
+            self._sent_at = time.monotonic()
+            self._send(data)
+
+    def _flush(self) -> None:
+        with self._lock:
+            self._timer = None
+            data, self._pending = self._pending, None
+            if self._closed or data is None:
+                return
+            self._sent_at = time.monotonic()
+            self._send(data)
+
+    def close(self, data: dict[str, Any]) -> None:
+        """The last message (nothing held back is sent after it)."""
+        with self._lock:
+            self._closed = True
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._send(data)
+
+
 class CountingProbe:
     """An embedded-subtitle probe that counts the files it is asked about."""
 

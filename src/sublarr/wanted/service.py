@@ -6,7 +6,6 @@ import logging
 import os
 import sys
 import threading
-import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -15,6 +14,7 @@ from sublarr.events.bus import EventBus
 from sublarr.library.media import MediaFile
 from sublarr.tasks.registry import TaskRegistry
 from sublarr.wanted.queue import SearchQueue
+from sublarr.wanted.scan_state import ThrottledProgress
 from sublarr.wanted.scanner import ScanReport, WantedScanner
 
 if TYPE_CHECKING:  # the settings model is only needed for annotations
@@ -43,7 +43,6 @@ class ScanRunner:
                  progress: ProgressStream | None = None) -> None:
         self.scanner = scanner
         self._progress = progress
-        self._progress_sent = 0.0  # monotonic time of the last progress message
         self._bus = bus
         self._settings = settings
         self._tasks = tasks
@@ -90,29 +89,26 @@ class ScanRunner:
         return report
 
     def _tracked_scan(self) -> ScanReport:
-        self._progress_sent = 0.0
+        progress = ThrottledProgress(self._send_progress, PROGRESS_EVERY_SECONDS)
         # The scan is CPU-bound Python in the API's process: while it runs, a request
         # thread waiting for the GIL gets it after SCAN_SWITCH_SECONDS, not 5 ms.
         switch = sys.getswitchinterval()
         sys.setswitchinterval(min(switch, SCAN_SWITCH_SECONDS))
         try:
-            report = self._scan_with_task()
+            report = self._scan_with_task(progress.update)
         except Exception:
-            self._send_progress({"status": "failed"}, final=True)
+            progress.close({"status": "failed"})
             raise
         finally:
             sys.setswitchinterval(switch)
-        self._send_progress({"status": "completed", "scanned": report.scanned,
-                             "added": report.added, "removed": report.removed}, final=True)
+        progress.close({"status": "completed", "scanned": report.scanned,
+                        "added": report.added, "removed": report.removed})
         return report
 
-    def _send_progress(self, data: dict[str, Any], final: bool = False) -> None:
-        """``wanted_scan_progress`` at most every PROGRESS_EVERY_SECONDS, and at the end."""
-        now = time.monotonic()
-        if self._progress is None or (not final and now - self._progress_sent
-                                      < PROGRESS_EVERY_SECONDS):
+    def _send_progress(self, data: dict[str, Any]) -> None:
+        """One ``wanted_scan_progress`` message: the scan's counters and ``data``."""
+        if self._progress is None:
             return
-        self._progress_sent = now
         state = self.scanner.state
         snapshot = state.snapshot() if state is not None else {}
         self._progress.emit(PROGRESS_STREAM, {
@@ -120,11 +116,11 @@ class ScanRunner:
             "processed": snapshot.get("series_done"), "total": snapshot.get("series_total"),
             **snapshot, **data})
 
-    def _scan_with_task(self) -> ScanReport:
+    def _scan_with_task(self, progress: Callable[[dict], None]) -> ScanReport:
         if self._tasks is None:
-            return self.scanner.scan(self._send_progress)
+            return self.scanner.scan(progress)
         with self._tasks.track(SCAN_TASK) as run:
-            report = self.scanner.scan(self._send_progress)
+            report = self.scanner.scan(progress)
             run.result = (f"{report.scanned} files, +{report.added} -{report.removed} rows"
                           + (f", {len(report.errors)} source error(s)" if report.errors else ""))
             run.success = not report.errors
