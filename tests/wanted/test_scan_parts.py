@@ -12,6 +12,7 @@ import pytest
 
 from tests.library.fakes import FakeArr, fake_server, named, sonarr_library, wait_until
 from tests.support.http import Recorded, Reply
+from sublarr.wanted.scan_state import ThrottledProgress
 from tests.wanted.test_incremental_scan import add_episode
 
 KEY = "fa4e0000000000000000000000000000"
@@ -165,3 +166,19 @@ def test_files_sonarr_lists_but_are_not_here_are_a_warning(client, services, med
     assert (report.added, report.removed) == (0, 0)
     assert {r["id"] for r in rows(client)} == before
     assert client.get("/api/v1/library/status").get_json()["warnings"][0]["count"] == 7
+
+
+def test_progress_held_back_in_a_window_is_sent_when_it_ends_and_none_after_the_last():
+    sent: list[dict] = []
+    progress = ThrottledProgress(sent.append, every=0.2)
+    progress.update({"series_done": 1})
+    progress.update({"series_done": 2})  # inside the window: held back, not lost
+    assert sent == [{"series_done": 1}]
+    wait_until(lambda: len(sent) == 2, timeout=10, what="the held-back update")
+    assert sent[-1] == {"series_done": 2}
+    progress.update({"series_done": 3})  # held back again…
+    progress.close({"status": "completed"})  # …and superseded by the last message
+    threading.Event().wait(0.4)
+    assert sent[2:] == [{"status": "completed"}]
+    progress.update({"series_done": 4})
+    assert sent[-1] == {"status": "completed"}
