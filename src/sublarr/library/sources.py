@@ -128,17 +128,6 @@ class LibrarySources:
         self._root_folders: dict[str, tuple[list[str], float]] = {}
         self._roots_lock = threading.Lock()
 
-    def list_all(self, listings: Listings | None = None) -> list[SourceListing]:
-        """Every source listed whole (one listing per source)."""
-        listings = listings if listings is not None else {}
-        results: dict[str, SourceListing] = {}
-        for unit in self.iter_units(listings):
-            whole = results.setdefault(unit.source, SourceListing(unit.source))
-            whole.files.extend(unit.files)
-            if unit.final:
-                whole.error, whole.complete = unit.error, unit.complete
-        return list(results.values())
-
     def iter_units(self, listings: Listings) -> Iterator[SourceListing]:
         """Each source in parts (a Sonarr series, Radarr's movies, the watched folders),
         each part followed by nothing else of it until its final listing.  ``planned``
