@@ -13,7 +13,6 @@ import pytest
 from tests.library.fakes import FakeArr, fake_server, named, sonarr_library, wait_until
 from tests.support.http import Recorded, Reply
 from sublarr.wanted.scan_state import ThrottledProgress
-from tests.wanted.test_incremental_scan import add_episode
 
 KEY = "fa4e0000000000000000000000000000"
 SHOWS = {"Aria": 3, "Bocchi": 2, "Chihayafuru": 2}  # series ids 1, 2, 3 (sorted titles)
@@ -112,32 +111,51 @@ def _remove_episode(routes, media_root: Path, title: str, number: int) -> str:
     return str(local)
 
 
-def test_a_failed_series_keeps_rows_until_a_complete_listing(client, services, sonarr,
-                                                             media_root):
+def test_a_series_drops_rows_of_its_vanished_files_a_failed_one_keeps_them(
+        client, services, sonarr, media_root):
     fake, _server = sonarr
     assert scan(services).added == 7
     gone = _remove_episode(fake.routes, media_root, "Aria", 1)
     bocchi = next(r for r in rows(client) if r["title"] == "Bocchi")
     subtitled = Path(bocchi["media_path"])
     subtitled.with_name(subtitled.stem + ".en.srt").write_text("1\n")
-    added = add_episode(fake.routes, media_root, "Chihayafuru", 3)  # it is read again…
+    kept = _remove_episode(fake.routes, media_root, "Chihayafuru", 1)  # it is read again…
     fake.failing = {3}  # …and its episode files cannot be listed
 
     report = scan(services)
     assert [e["kind"] for e in report.errors] == ["server_error"]
     left = {r["media_path"] for r in rows(client)}
     assert str(subtitled) not in left  # a listed series is reconciled at once
-    assert gone in left  # Sonarr did not list completely: the vanished file's row stays
-    assert str(added) not in left
+    assert gone not in left  # Aria listed completely: its vanished file's row went
+    assert kept in left  # Chihayafuru did not: its rows stay
     assert sum(1 for r in rows(client) if r["title"] == "Chihayafuru") == 2
-    assert (report.added, report.removed) == (0, 1)
+    assert (report.added, report.removed) == (0, 2)
 
     fake.failing = set()
     report = scan(services)
-    assert not report.errors and (report.added, report.removed) == (1, 1)
+    assert not report.errors and (report.added, report.removed) == (0, 1)
     left = {r["media_path"] for r in rows(client)}
-    assert gone not in left and str(added) in left
-    assert len(left) == 6
+    assert kept not in left and len(left) == 4
+
+
+def test_rows_of_a_series_sonarr_no_longer_lists_go_after_a_complete_listing(
+        client, services, sonarr):
+    fake, _server = sonarr
+    assert scan(services).added == 7
+    series = fake.routes["/api/v3/series"](None)
+    dropped = next(s for s in series if s["title"] == "Bocchi")
+    series.remove(dropped)
+    fake.failing = {3}
+    (fake.routes["/api/v3/episodefile"]({"seriesId": ["3"]})).pop()  # Chihayafuru changed
+
+    report = scan(services)
+    assert report.errors and report.removed == 0  # Sonarr did not list completely
+    assert sum(1 for r in rows(client) if r["title"] == "Bocchi") == 2
+
+    fake.failing = set()
+    report = scan(services)
+    assert not report.errors and report.removed == 3  # Bocchi's 2 rows, the changed episode
+    assert {r["title"] for r in rows(client)} == {"Aria", "Chihayafuru"}
 
 
 def test_files_sonarr_lists_but_are_not_here_are_a_warning(client, services, media_root):

@@ -134,16 +134,18 @@ class SonarrClient(ArrClient):
                     present: Callable[[list[MediaFile]], bool] | None = None,
                     ) -> list[MediaFile]:
         """Every episode file (see :meth:`series_listings`)."""
-        return [media for _series_id, files in self.series_listings(mappings, cache, present)
+        return [media for _series_id, files, _gone in self.series_listings(mappings, cache,
+                                                                            present)
                 for media in files]
 
     def series_listings(self, mappings: Mappings, cache: SeriesCache | None = None,
                         present: Callable[[list[MediaFile]], bool] | None = None,
-                        ) -> Iterator[tuple[int, list[MediaFile]]]:
-        """(series id, episode files) a series at a time.  With ``cache``, a series whose
-        fingerprint is unchanged (and whose kept files ``present`` still finds) is not
-        asked for again; each series read is kept at once, and series Sonarr no longer
-        lists are forgotten once the whole listing went through."""
+                        ) -> Iterator[tuple[int, list[MediaFile], list[str]]]:
+        """(series id, episode files, paths it had at the last read and has no more) a
+        series at a time.  With ``cache``, a series whose fingerprint is unchanged (and
+        whose kept files ``present`` still finds) is not asked for again; each series
+        read is kept at once, and series Sonarr no longer lists are forgotten once the
+        whole listing went through."""
         all_series = _objects(self.get("/api/v3/series"))
         labels = self.tag_labels() if any(s.get("tags") for s in all_series) else {}
         known = cache.fingerprints("sonarr") if cache is not None else {}
@@ -161,13 +163,18 @@ class SonarrClient(ArrClient):
                 kept = cache.files("sonarr", series_id)
                 if kept is not None and (present is None or present(kept)):
                     self.series_reused += 1
-                    yield series_id, kept
+                    yield series_id, kept, []
                     continue
             found = self.series_files(series, mappings, labels)
             self.series_read += 1
+            gone: list[str] = []
+            if cache is not None and series_id in known:
+                listed_now = {media.path for media in found}
+                gone = [media.path for media in cache.files("sonarr", series_id) or []
+                        if media.path not in listed_now]
             if cache is not None and fingerprint is not None:
                 cache.store("sonarr", {series_id: (fingerprint, found)})
-            yield series_id, found
+            yield series_id, found, gone
         if cache is not None:
             cache.forget_others("sonarr", listed)
 

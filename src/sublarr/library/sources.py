@@ -46,6 +46,8 @@ class SourceListing:
     error: ArrError | None = None
     complete: bool = True  # False: rows of this source must not be removed
     final: bool = True
+    # Paths this part (a Sonarr series read again) held at its last read and no more
+    gone: list[str] = field(default_factory=list)
 @dataclass
 class SourceState:
     ok: bool | None = None
@@ -153,11 +155,11 @@ class LibrarySources:
                 client = SonarrClient(conn, self._session)
                 series = client.series_listings(mappings_of(settings), self._cache,
                                                 lambda kept: all_listed(kept, listings))
-                for index, (_series_id, files) in enumerate(series):
+                for index, (_series_id, files, gone) in enumerate(series):
                     if index == 0:
                         self.planned += client.series_total
                     count += len(files)
-                    yield SourceListing("sonarr", files, final=False)
+                    yield SourceListing("sonarr", files, final=False, gone=gone)
                 self.last_counts = {"series_read": client.series_read,
                                     "series_reused": client.series_reused}
             else:

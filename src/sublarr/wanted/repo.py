@@ -134,6 +134,17 @@ def delete_paths(session: Session, paths: Sequence[str]) -> int:
     return removed
 
 
+def delete_gone(session: Session, paths: Sequence[str], source: str, before: datetime) -> int:
+    """Rows of ``source`` for these files added before ``before`` (rows a webhook added
+    since are left for the end-of-scan sweep)."""
+    removed = 0
+    for chunk in _chunks(list(paths)):
+        removed += session.execute(delete(WantedItem).where(
+            WantedItem.media_path.in_(chunk), WantedItem.source == source,
+            WantedItem.added_at < before)).rowcount
+    return removed
+
+
 def delete_under(session: Session, folder: str) -> int:
     """Rows of every file inside ``folder`` (a deleted series or movie folder)."""
     prefix = folder.rstrip("/") + "/"

@@ -176,6 +176,10 @@ class WantedScanner:
             for start in range(0, len(unit.files), PART_FILES):
                 self._reconcile_listed(unit.files[start:start + PART_FILES], book,
                                        PresenceChecker(probe, listings), listings, state, due)
+            gone = [path for path in unit.gone if not state.was_listed(path)]
+            if gone:  # files the series had and no more: its listing was complete
+                with self._write_lock, self._db.session() as session:
+                    state.rows(0, repo.delete_gone(session, gone, unit.source, began_at))
             listings.clear()  # one part's directories at a time
             state.part_done(self._sources.planned)
             time.sleep(0)  # a part at a time: let API threads of this process run
