@@ -182,7 +182,6 @@ class WantedScanner:
                     state.rows(0, repo.delete_gone(session, gone, unit.source, began_at))
             listings.clear()  # one part's directories at a time
             state.part_done(self._sources.planned)
-            time.sleep(0)  # a part at a time: let API threads of this process run
         state.phase = "sweeping"
         state.changed()
         self._sweep(began_at, complete, book, state)
