@@ -298,6 +298,7 @@ PROGRESS_STREAMS: frozenset[str] = frozenset({
     "retranslation_progress",
     "wanted_batch_progress",
     "wanted_search_progress",
+    "wanted_scan_progress",
     "whisper_progress",
     "webhook_completed",
     "replay_progress",

@@ -6,7 +6,7 @@ import logging
 from typing import Any, Literal
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from sublarr.api.errors import ApiError
 from sublarr.api.validation import documented, json_object
@@ -94,6 +94,10 @@ def jellyfin_webhook():  # noqa: ANN201
 class LibraryStatus(BaseModel):
     sources: dict[str, Any]
     standalone_folders: list[str]
+    warnings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Problems the last wanted scan found, e.g. kind files_not_found: "
+                    "files Sonarr/Radarr list that do not exist here (count, examples, hint)")
 
 
 @bp.get("/library/status")
@@ -102,7 +106,8 @@ class LibraryStatus(BaseModel):
 def library_status():  # noqa: ANN201
     services = current_services()
     watcher = services.components.get(STANDALONE_COMPONENT)
-    return jsonify({"sources": services.components[SOURCES_COMPONENT].health.snapshot(),
+    health = services.components[SOURCES_COMPONENT].health
+    return jsonify({"sources": health.snapshot(), "warnings": health.warnings(),
                     "standalone_folders": watcher.watched if watcher else []})
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal
 
 from sublarr.library.languages import parse_language_list
 from sublarr.library.media import MediaFile, map_path
@@ -131,41 +130,55 @@ class SonarrClient(ArrClient):
 
     series_read = 0  # series asked for their files by the last media_files call
     series_reused = 0  # series taken from the cache instead
+    series_total = 0  # series the last /series answer listed
 
     def media_files(self, mappings: Mappings, cache: SeriesCache | None = None,
                     present: Callable[[list[MediaFile]], bool] | None = None,
                     ) -> list[MediaFile]:
-        """Every episode file.  With ``cache``, a series whose fingerprint is unchanged
-        (and whose kept files ``present`` still finds) is not asked for again."""
-        files: list[MediaFile] = []
+        """Every episode file (see :meth:`series_listings`)."""
+        return [media for _series_id, files, _gone in self.series_listings(mappings, cache,
+                                                                            present)
+                for media in files]
+
+    def series_listings(self, mappings: Mappings, cache: SeriesCache | None = None,
+                        present: Callable[[list[MediaFile]], bool] | None = None,
+                        ) -> Iterator[tuple[int, list[MediaFile], list[str]]]:
+        """(series id, episode files, paths it had at the last read and has no more) a
+        series at a time.  With ``cache``, a series whose fingerprint is unchanged (and
+        whose kept files ``present`` still finds) is not asked for again; each series
+        read is kept at once, and series Sonarr no longer lists are forgotten once the
+        whole listing went through."""
         all_series = _objects(self.get("/api/v3/series"))
         labels = self.tag_labels() if any(s.get("tags") for s in all_series) else {}
         known = cache.fingerprints("sonarr") if cache is not None else {}
-        read: dict[int, tuple[str, list[MediaFile]]] = {}
         listed: set[int] = set()
         self.series_reused = self.series_read = 0
+        self.series_total = sum(1 for s in all_series if _int(s.get("id")) is not None)
         for series in all_series:
             series_id = _int(series.get("id"))
             if series_id is None:
                 continue
             listed.add(series_id)
-            time.sleep(0)  # a series at a time: let API threads of this process run
             fingerprint = series_fingerprint(series, mappings, labels) if cache else None
             if cache is not None and fingerprint is not None \
                     and known.get(series_id) == fingerprint:
                 kept = cache.files("sonarr", series_id)
                 if kept is not None and (present is None or present(kept)):
-                    files.extend(kept)
                     self.series_reused += 1
+                    yield series_id, kept, []
                     continue
             found = self.series_files(series, mappings, labels)
             self.series_read += 1
-            if fingerprint is not None:
-                read[series_id] = (fingerprint, found)
-            files.extend(found)
+            gone: list[str] = []
+            if cache is not None and series_id in known:
+                listed_now = {media.path for media in found}
+                gone = [media.path for media in cache.files("sonarr", series_id) or []
+                        if media.path not in listed_now]
+            if cache is not None and fingerprint is not None:
+                cache.store("sonarr", {series_id: (fingerprint, found)})
+            yield series_id, found, gone
         if cache is not None:
-            cache.store("sonarr", read, listed)
-        return files
+            cache.forget_others("sonarr", listed)
 
     def series_files(self, series: dict[str, Any], mappings: Mappings,
                      labels: dict[int, str] | None = None) -> list[MediaFile]:

@@ -104,18 +104,10 @@ class SeriesCache:
                         source, series_id)
             return None
 
-    def store(self, source: str, read: dict[int, tuple[str, list[MediaFile]]],
-              keep: set[int]) -> None:
-        """Save the series just read; forget series Sonarr no longer lists (not in ``keep``)."""
+    def store(self, source: str, read: dict[int, tuple[str, list[MediaFile]]]) -> None:
+        """Save the series just read (replacing what was kept of them)."""
         now = utcnow()
         with self._db.session() as session:
-            known = set(session.scalars(select(ArrSeriesListing.series_id)
-                                        .where(ArrSeriesListing.source == source)))
-            gone = sorted(known - keep)
-            for start in range(0, len(gone), CHUNK):
-                session.execute(delete(ArrSeriesListing).where(
-                    ArrSeriesListing.source == source,
-                    ArrSeriesListing.series_id.in_(gone[start:start + CHUNK])))
             ids = sorted(read)
             for start in range(0, len(ids), CHUNK):
                 session.execute(delete(ArrSeriesListing).where(
@@ -127,3 +119,14 @@ class SeriesCache:
                     {"source": source, "series_id": series_id, "fingerprint": fingerprint,
                      "files": encode_files(files), "read_at": now}
                     for series_id, (fingerprint, files) in items[start:start + 100]])
+
+    def forget_others(self, source: str, keep: set[int]) -> None:
+        """Forget the series Sonarr no longer lists (not in ``keep``)."""
+        with self._db.session() as session:
+            known = set(session.scalars(select(ArrSeriesListing.series_id)
+                                        .where(ArrSeriesListing.source == source)))
+            gone = sorted(known - keep)
+            for start in range(0, len(gone), CHUNK):
+                session.execute(delete(ArrSeriesListing).where(
+                    ArrSeriesListing.source == source,
+                    ArrSeriesListing.series_id.in_(gone[start:start + CHUNK])))

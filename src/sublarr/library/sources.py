@@ -33,14 +33,20 @@ Listings = dict[str, list[str]]
 
 @dataclass
 class SourceListing:
-    """Media files of one source, or the error that prevented listing them."""
+    """Media files of one source, or the error that prevented listing them.
+
+    :meth:`LibrarySources.iter_units` yields a source in parts (``final`` False: one
+    Sonarr series, say) and then its end (``final`` True, no files): only then are
+    ``error`` and ``complete`` known for the whole source.
+    """
 
     source: str
     files: list[MediaFile] = field(default_factory=list)
     error: ArrError | None = None
     complete: bool = True  # False: rows of this source must not be removed
-
-
+    final: bool = True
+    # Paths this part (a Sonarr series read again) held at its last read and no more
+    gone: list[str] = field(default_factory=list)
 @dataclass
 class SourceState:
     ok: bool | None = None
@@ -55,13 +61,23 @@ class LibraryHealth:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._states: dict[str, SourceState] = {}
+        self._warnings: list[dict[str, Any]] = []
 
-    def record(self, listing: SourceListing) -> None:
+    def record(self, listing: SourceListing, files: int | None = None) -> None:
         with self._lock:
             self._states[listing.source] = SourceState(
                 ok=listing.error is None, checked_at=utcnow(),
                 error=listing.error.as_dict() if listing.error else None,
-                files=len(listing.files))
+                files=len(listing.files) if files is None else files)
+
+    def set_warnings(self, warnings: list[dict[str, Any]]) -> None:
+        """Library warnings of the last scan (files Sonarr/Radarr list that are not here)."""
+        with self._lock:
+            self._warnings = list(warnings)
+
+    def warnings(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._warnings)
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
         with self._lock:
@@ -108,45 +124,62 @@ class LibrarySources:
         # Sonarr series as last read: a re-scan asks only for the changed ones.
         self._cache = cache
         self.last_counts: dict[str, int] = {}  # series read / reused by the last scan
+        self.planned = 0  # parts the running iter_units announced so far
         # Path → description of watched-folder files, so rescans skip re-reading names.
         self._described: dict[str, MediaFile] = {}
         # Source → (root folder paths as the *arr sees them, monotonic time of the last ask).
         self._root_folders: dict[str, tuple[list[str], float]] = {}
         self._roots_lock = threading.Lock()
 
-    def list_all(self, listings: Listings | None = None) -> list[SourceListing]:
+    def iter_units(self, listings: Listings) -> Iterator[SourceListing]:
+        """Each source in parts (a Sonarr series, Radarr's movies, the watched folders),
+        each part followed by nothing else of it until its final listing.  ``planned``
+        counts the parts known so far (for progress)."""
         settings = self._settings()
         self.last_counts = {}
-        listings = listings if listings is not None else {}
-        results = [self._list_arr(conn, settings, listings)
-                   for conn in arr_connections(settings)]
+        self.planned = 0
+        for conn in arr_connections(settings):
+            yield from self._arr_units(conn, settings, listings)
         if settings.standalone_folders:
-            results.append(list_standalone(settings.standalone_folders, listings,
-                                           self._described))
-        for listing in results:
+            self.planned += 1
+            listing = list_standalone(settings.standalone_folders, listings, self._described)
             self.health.record(listing)
-        return results
+            yield SourceListing("standalone", listing.files, final=False)
+            yield SourceListing("standalone", complete=listing.complete)
 
-    def _list_arr(self, conn: ArrConnection, settings: Settings,
-                  listings: Listings) -> SourceListing:
+    def _arr_units(self, conn: ArrConnection, settings: Settings,
+                   listings: Listings) -> Iterator[SourceListing]:
         client: SonarrClient | RadarrClient
+        count = 0
         try:
             if conn.source == "sonarr":
                 client = SonarrClient(conn, self._session)
-                files = client.media_files(mappings_of(settings), self._cache,
-                                           lambda kept: all_listed(kept, listings))
+                series = client.series_listings(mappings_of(settings), self._cache,
+                                                lambda kept: all_listed(kept, listings))
+                for index, (_series_id, files, gone) in enumerate(series):
+                    if index == 0:
+                        self.planned += client.series_total
+                    count += len(files)
+                    yield SourceListing("sonarr", files, final=False, gone=gone)
                 self.last_counts = {"series_read": client.series_read,
                                     "series_reused": client.series_reused}
             else:
                 client = RadarrClient(conn, self._session)
                 files = client.media_files(mappings_of(settings))
-            listing = SourceListing(conn.source, files)
+                self.planned += 1
+                count = len(files)
+                yield SourceListing("radarr", files, final=False)
         except ArrError as exc:
             log.warning("library: %s unavailable (%s): %s; wanted rows kept, retried next scan",
                         conn.source, exc.kind, exc.message)
-            return SourceListing(conn.source, error=exc, complete=False)
+            failed = SourceListing(conn.source, error=exc, complete=False)
+            self.health.record(failed)
+            yield failed
+            return
         self._fetch_root_folders(client)
-        return listing
+        done = SourceListing(conn.source)
+        self.health.record(done, files=count)
+        yield done
 
     def arr_root_folders(self, refresh: bool = False) -> list[str]:
         """Root folders of the configured Sonarr/Radarr (their paths, before path_mappings).

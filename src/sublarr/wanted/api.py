@@ -125,7 +125,9 @@ def start_scan():  # noqa: ANN201
 
 
 @bp.get("/wanted/scan")
-@documented("Whether a scan runs, the last scan's counts and source errors", tags=["wanted"])
+@documented("Whether a scan runs and its progress (series done/total, files checked and "
+            "probed, ETA), the last scan's counts, source errors and library warnings "
+            "(files listed by Sonarr/Radarr that are not here)", tags=["wanted"])
 def scan_status():  # noqa: ANN201
     services = current_services()
     with services.db.session() as session:

@@ -53,7 +53,8 @@ def init_wanted(app: Flask, services: Services) -> None:
                             EmbeddedProbe(), profiles.book)
     runner = holder["runner"] = ScanRunner(
         scanner, services.bus, settings, tasks,
-        after_scan=lambda report: queue.notify() if report.added else None)
+        after_scan=lambda report: queue.notify() if report.added else None,
+        progress=services.progress)
     services.components[SINK_COMPONENT] = WantedPipeline(runner, queue)
     batch = BatchSearch(services.db, services.bus, services.progress, settings)
     batch.profiles = profiles.book

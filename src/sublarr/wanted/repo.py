@@ -53,6 +53,29 @@ def row_keys(session: Session, moment: datetime) -> list[RowKey]:
             for id_, path, lang, source, old, kind, title, profile in rows]
 
 
+def row_keys_after(session: Session, moment: datetime, after_id: int,
+                   limit: int) -> list[RowKey]:
+    """Up to ``limit`` rows with an id above ``after_id`` (a sweep a page at a time)."""
+    older = case((WantedItem.added_at < moment, True), else_=False)
+    rows = session.execute(select(WantedItem.id, WantedItem.media_path, WantedItem.language,
+                                  WantedItem.source, older, WantedItem.media_type,
+                                  WantedItem.title, WantedItem.profile_id)
+                           .where(WantedItem.id > after_id).order_by(WantedItem.id)
+                           .limit(limit))
+    return [RowKey(id_, path, lang, source, bool(old), kind, title, profile)
+            for id_, path, lang, source, old, kind, title, profile in rows]
+
+
+def rows_for_paths(session: Session, paths: Sequence[str]) -> list[tuple[int, str, str, int | None]]:
+    """(id, media path, language, profile id) of the rows of these files."""
+    found: list[tuple[int, str, str, int | None]] = []
+    for chunk in _chunks(list(paths)):
+        found.extend(session.execute(
+            select(WantedItem.id, WantedItem.media_path, WantedItem.language,
+                   WantedItem.profile_id).where(WantedItem.media_path.in_(chunk))).tuples())
+    return found
+
+
 def keys_for_paths(session: Session, paths: Sequence[str]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for chunk in _chunks(list(paths)):
@@ -108,6 +131,17 @@ def delete_paths(session: Session, paths: Sequence[str]) -> int:
     for chunk in _chunks(list(paths)):
         removed += session.execute(
             delete(WantedItem).where(WantedItem.media_path.in_(chunk))).rowcount
+    return removed
+
+
+def delete_gone(session: Session, paths: Sequence[str], source: str, before: datetime) -> int:
+    """Rows of ``source`` for these files added before ``before`` (rows a webhook added
+    since are left for the end-of-scan sweep)."""
+    removed = 0
+    for chunk in _chunks(list(paths)):
+        removed += session.execute(delete(WantedItem).where(
+            WantedItem.media_path.in_(chunk), WantedItem.source == source,
+            WantedItem.added_at < before)).rowcount
     return removed
 
 

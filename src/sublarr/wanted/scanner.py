@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from sublarr.db.base import utcnow
 from sublarr.db.engine import Database
 from sublarr.library.media import MediaFile
-from sublarr.library.sources import LibrarySources, Listings, SourceListing
+from sublarr.library.sources import LibrarySources, Listings
 from sublarr.profiles.book import Profile, ProfileBook, fixed_book
 from sublarr.wanted import repo
+from sublarr.wanted.scan_state import CountingProbe, LocalFiles, ScanState
 from sublarr.wanted.schedule import first_search_at
 from sublarr.wanted.subtitles import (
     EmbeddedProbe,
@@ -36,6 +37,8 @@ if TYPE_CHECKING:  # the settings model is only needed for annotations
 log = logging.getLogger(__name__)
 
 YIELD_EVERY = 200  # files checked between two GIL hand-overs to request threads
+PART_FILES = 500  # most files reconciled in one write transaction
+SWEEP_ROWS = 2000  # rows read per page by the end-of-scan sweep
 
 
 @dataclass
@@ -48,6 +51,9 @@ class ScanReport:
     finished_at: datetime | None = None
     # Sonarr series asked for their files (series_read) or kept unchanged (series_reused)
     series: dict[str, int] = field(default_factory=dict)
+    files_probed: int = 0
+    # Library warnings, e.g. files Sonarr/Radarr list that do not exist here
+    warnings: list[dict] = field(default_factory=list)
 
     def event_payload(self) -> dict[str, int]:
         return {"scanned": self.scanned, "added": self.added, "removed": self.removed,
@@ -122,15 +128,6 @@ def missing_pairs(files: Iterable[MediaFile], book: ProfileBook, checker: Presen
     return wants
 
 
-def unique_files(listings: list[SourceListing]) -> dict[str, MediaFile]:
-    """Media by path; Sonarr/Radarr data wins over a watched folder listing the same file."""
-    files: dict[str, MediaFile] = {}
-    for listing in listings:
-        for media in listing.files:
-            files.setdefault(media.path, media)
-    return files
-
-
 class WantedScanner:
     """Runs scans (one at a time) and adds rows for files that just arrived."""
 
@@ -145,61 +142,124 @@ class WantedScanner:
         # One writer reconciles at a time; webhooks and scans share it.
         self._write_lock = threading.Lock()
         self.last_report: ScanReport | None = None
+        self.state: ScanState | None = None  # of the running (or last) scan
 
     def _checker(self, listings: Listings | None = None) -> PresenceChecker:
         probe = self._probe if self._settings().wanted_probe_embedded else None
         return PresenceChecker(probe, listings)
 
-    def scan(self) -> ScanReport:
+    def scan(self, progress: Callable[[dict], None] | None = None) -> ScanReport:
+        """Reconcile the wanted list a part of the library at a time (one Sonarr series,
+        Radarr's movies, the watched folders): each part's rows are written in a short
+        transaction as soon as it is checked, so rows appear while the scan runs and
+        only one part is held in memory.  Rows of files no listing gave are swept at
+        the end (removed only when their source listed completely).  ``progress``
+        receives :meth:`ScanState.snapshot` after each part."""
         started = time.perf_counter()
         began_at = utcnow()
-        listings: Listings = {}
-        sources = self._sources.list_all(listings)
+        state = ScanState(progress)
+        self.state = state
         book = self._profiles()
-        files = unique_files(sources)
-        profile_ids: dict[str, int] = {}
-        wants = missing_pairs(files.values(), book, self._checker(listings), profile_ids)
-        complete = {s.source for s in sources if s.complete}
-        # Disk checks for uncovered rows happen outside the write lock (they may probe).
-        with self._db.session() as session:
-            orphan_ids = self._recheck_orphans(repo.row_keys(session, began_at), files,
-                                               complete, book)
-        with self._write_lock, self._db.session() as session:
-            existing = repo.row_keys(session, began_at)
-            stale = [key.id for key in existing
-                     if (key.media_path, key.language) not in wants
-                     and _may_remove(key, files, complete, book)]
-            stale += orphan_ids
-            have = {(key.media_path, key.language) for key in existing}
-            new = [(media, lang) for (path, lang), media in wants.items() if (path, lang) not in have]
-            removed = repo.delete_ids(session, sorted(set(stale)))
-            repo.set_profiles(session, {k.id: profile_ids[k.media_path] for k in existing
-                                        if k.media_path in profile_ids
-                                        and k.profile_id != profile_ids[k.media_path]})
-            added = repo.insert_wanted(session, new, self._first_search_at(), profile_ids)
+        probe = CountingProbe(self._probe, state) \
+            if self._settings().wanted_probe_embedded else None
+        due = self._first_search_at()
+        listings: Listings = {}
+        complete: set[str] = set()
+        errors: list[dict] = []
+        for unit in self._sources.iter_units(listings):
+            if unit.final:
+                if unit.error is not None:
+                    errors.append(unit.error.as_dict())
+                elif unit.complete:
+                    complete.add(unit.source)
+                continue
+            for start in range(0, len(unit.files), PART_FILES):
+                self._reconcile_listed(unit.files[start:start + PART_FILES], book,
+                                       PresenceChecker(probe, listings), listings, state, due)
+            gone = [path for path in unit.gone if not state.was_listed(path)]
+            if gone:  # files the series had and no more: its listing was complete
+                with self._write_lock, self._db.session() as session:
+                    state.rows(0, repo.delete_gone(session, gone, unit.source, began_at))
+            listings.clear()  # one part's directories at a time
+            state.part_done(self._sources.planned)
+        state.phase = "sweeping"
+        state.changed()
+        self._sweep(began_at, complete, book, state)
+        state.phase = "done"
         report = ScanReport(
-            scanned=len(files), added=added, removed=removed,
-            duration_ms=int((time.perf_counter() - started) * 1000),
-            errors=[s.error.as_dict() for s in sources if s.error], finished_at=utcnow(),
-            series=dict(self._sources.last_counts))
+            scanned=state.files_checked, added=state.added, removed=state.removed,
+            duration_ms=int((time.perf_counter() - started) * 1000), errors=errors,
+            finished_at=utcnow(), series=dict(self._sources.last_counts),
+            files_probed=state.files_probed, warnings=state.warnings())
+        self._sources.health.set_warnings(report.warnings)
+        if state.missing:
+            log.warning("wanted scan: %d file(s) listed by Sonarr/Radarr do not exist here, "
+                        "e.g. %s; check path_mappings and mounts", state.missing,
+                        state.missing_examples[0])
         self.last_report = report
         return report
 
-    def _recheck_orphans(self, existing: list[repo.RowKey], files: dict[str, MediaFile],
-                         complete: set[str], book: ProfileBook) -> list[int]:
-        """Rows no listing covers (source down, webhook-only): drop those now subtitled."""
-        orphans = [k for k in existing if k.media_path not in files and k.source not in complete
-                   and k.language in _profile_of(k, book).codes]
+    def _reconcile_listed(self, files: list[MediaFile], book: ProfileBook,
+                          checker: PresenceChecker, listings: Listings, state: ScanState,
+                          due: datetime) -> None:
+        """Rows of listed files: add the missing languages, drop the covered ones."""
+        local = LocalFiles(listings)
+        wants: dict[tuple[str, str], MediaFile] = {}
+        profile_ids: dict[str, int] = {}
+        for media in files:
+            if not state.first_time(media.path):
+                continue  # Sonarr/Radarr data wins over a watched folder listing it too
+            if not local.exists(media.path):
+                state.not_found(media.path)  # wrong path_mappings or unmounted: keep rows
+                continue
+            profile = book.for_media(media.media_type, media.title, media.tags)
+            profile_ids[media.path] = profile.id
+            for language in wanted_codes(profile, checker.satisfied(media, profile)):
+                wants[(media.path, language)] = media
+        if not profile_ids:
+            return
+        with self._write_lock, self._db.session() as session:
+            existing = repo.rows_for_paths(session, list(profile_ids))
+            have = {(path, lang) for _id, path, lang, _profile in existing}
+            removed = repo.delete_ids(session, sorted(
+                row_id for row_id, path, lang, _profile in existing if (path, lang) not in wants))
+            repo.set_profiles(session, {row_id: profile_ids[path]
+                                        for row_id, path, _lang, profile in existing
+                                        if profile != profile_ids[path]})
+            added = repo.insert_wanted(
+                session, [(media, lang) for (path, lang), media in wants.items()
+                          if (path, lang) not in have], due, profile_ids)
+        state.rows(added, removed)
+
+    def _sweep(self, began_at: datetime, complete: set[str], book: ProfileBook,
+               state: ScanState) -> None:
+        """Rows of files no listing gave, a page at a time: removed when the language is
+        no longer wanted, or their source listed completely (rows added during this scan
+        stay); rows of a failed source or of webhooks only are removed when subtitled."""
+        after = 0
         checker = self._checker()
-        stale = []
-        for key in orphans:
-            if not os.path.exists(key.media_path):
-                continue  # maybe unmounted: keep the row
-            media = MediaFile(key.media_path, key.media_type, key.title, "standalone")  # type: ignore[arg-type]
-            if key.language not in wanted_codes(_profile_of(key, book),
-                                                checker.satisfied(media, _profile_of(key, book))):
-                stale.append(key.id)
-        return stale
+        while True:
+            with self._db.session() as session:
+                keys = repo.row_keys_after(session, began_at, after, SWEEP_ROWS)
+            if not keys:
+                return
+            after = keys[-1].id
+            stale = []
+            for key in keys:
+                if state.was_listed(key.media_path):
+                    continue
+                profile = _profile_of(key, book)
+                if key.language not in profile.codes:
+                    stale.append(key.id)  # the user stopped wanting this language
+                elif key.source in complete:
+                    if key.added_before:
+                        stale.append(key.id)  # gone from a source that listed completely
+                elif _now_subtitled(key, profile, checker):
+                    stale.append(key.id)
+            if stale:
+                with self._write_lock, self._db.session() as session:
+                    state.rows(0, repo.delete_ids(session, stale))
+            time.sleep(0)
 
     def _first_search_at(self) -> datetime:
         settings = self._settings()
@@ -236,11 +296,9 @@ def _profile_of(key: repo.RowKey, book: ProfileBook) -> Profile:
     return book.for_media(key.media_type, key.title, stored_id=key.profile_id)
 
 
-def _may_remove(key: repo.RowKey, files: dict[str, MediaFile], complete: set[str],
-                book: ProfileBook) -> bool:
-    if key.language not in _profile_of(key, book).codes:
-        return True  # the user stopped wanting this language
-    if key.media_path in files:
-        return True  # listed, and the language is present now
-    # Gone from a source that listed completely; rows added during this scan stay.
-    return key.source in complete and key.added_before
+def _now_subtitled(key: repo.RowKey, profile: Profile, checker: PresenceChecker) -> bool:
+    """A row no listing covers (source down, webhook-only): is its language there now?"""
+    if not os.path.exists(key.media_path):
+        return False  # maybe unmounted: keep the row
+    media = MediaFile(key.media_path, key.media_type, key.title, "standalone")  # type: ignore[arg-type]
+    return key.language not in wanted_codes(profile, checker.satisfied(media, profile))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
@@ -13,13 +14,18 @@ from sublarr.events.bus import EventBus
 from sublarr.library.media import MediaFile
 from sublarr.tasks.registry import TaskRegistry
 from sublarr.wanted.queue import SearchQueue
+from sublarr.wanted.scan_state import ThrottledProgress
 from sublarr.wanted.scanner import ScanReport, WantedScanner
 
 if TYPE_CHECKING:  # the settings model is only needed for annotations
     from sublarr.config import Settings
+    from sublarr.events.bridge import ProgressStream
 
 log = logging.getLogger(__name__)
 
+PROGRESS_STREAM = "wanted_scan_progress"
+PROGRESS_EVERY_SECONDS = 0.5
+SCAN_SWITCH_SECONDS = 0.0005  # GIL hand-over interval while a scan runs (default 5 ms)  # most often a running scan sends its progress
 IDLE_RECHECK_SECONDS = 60.0  # periodic scan off: look at the setting again this often
 SCAN_TASK = "wanted_scan"
 
@@ -33,8 +39,10 @@ class ScanRunner:
 
     def __init__(self, scanner: WantedScanner, bus: EventBus,
                  settings: Callable[[], Settings], tasks: TaskRegistry | None = None,
-                 after_scan: Callable[[ScanReport], None] | None = None) -> None:
+                 after_scan: Callable[[ScanReport], None] | None = None,
+                 progress: ProgressStream | None = None) -> None:
         self.scanner = scanner
+        self._progress = progress
         self._bus = bus
         self._settings = settings
         self._tasks = tasks
@@ -81,10 +89,38 @@ class ScanRunner:
         return report
 
     def _tracked_scan(self) -> ScanReport:
+        progress = ThrottledProgress(self._send_progress, PROGRESS_EVERY_SECONDS)
+        # The scan is CPU-bound Python in the API's process: while it runs, a request
+        # thread waiting for the GIL gets it after SCAN_SWITCH_SECONDS, not 5 ms.
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SCAN_SWITCH_SECONDS))
+        try:
+            report = self._scan_with_task(progress.update)
+        except Exception:
+            progress.close({"status": "failed"})
+            raise
+        finally:
+            sys.setswitchinterval(switch)
+        progress.close({"status": "completed", "scanned": report.scanned,
+                        "added": report.added, "removed": report.removed})
+        return report
+
+    def _send_progress(self, data: dict[str, Any]) -> None:
+        """One ``wanted_scan_progress`` message: the scan's counters and ``data``."""
+        if self._progress is None:
+            return
+        state = self.scanner.state
+        snapshot = state.snapshot() if state is not None else {}
+        self._progress.emit(PROGRESS_STREAM, {
+            "id": "wanted_scan", "label": "Wanted scan", "status": "running",
+            "processed": snapshot.get("series_done"), "total": snapshot.get("series_total"),
+            **snapshot, **data})
+
+    def _scan_with_task(self, progress: Callable[[dict], None]) -> ScanReport:
         if self._tasks is None:
-            return self.scanner.scan()
+            return self.scanner.scan(progress)
         with self._tasks.track(SCAN_TASK) as run:
-            report = self.scanner.scan()
+            report = self.scanner.scan(progress)
             run.result = (f"{report.scanned} files, +{report.added} -{report.removed} rows"
                           + (f", {len(report.errors)} source error(s)" if report.errors else ""))
             run.success = not report.errors
@@ -174,11 +210,16 @@ class WantedPipeline:
         return self.runner.scanner.forget_folder(folder)
 
     def status(self) -> dict[str, Any]:
-        report = self.runner.scanner.last_report
+        scanner = self.runner.scanner
+        report = scanner.last_report
+        running = self.runner.running
         return {
-            "running": self.runner.running,
+            "running": running,
             "last_error": self.runner.last_error,
+            "progress": scanner.state.snapshot() if running and scanner.state else None,
+            "warnings": report.warnings if report is not None else [],
             "last_scan": None if report is None else {
                 **report.event_payload(), "errors": report.errors, "series": report.series,
+                "files_probed": report.files_probed, "warnings": report.warnings,
                 "finished_at": report.finished_at.isoformat() if report.finished_at else None},
         }

@@ -3,7 +3,8 @@
 
 export const PROGRESS_STREAMS = [
   "batch_progress", "job_update", "whisper_progress", "wanted_batch_progress",
-  "wanted_search_progress", "retranslation_progress", "replay_progress",
+  "wanted_search_progress", "wanted_scan_progress", "retranslation_progress",
+  "replay_progress",
 ];
 // Socket.IO-only notices that are neither catalog events nor progress bars.
 export const NOTICE_STREAMS = ["webhook_completed"];

@@ -4,6 +4,7 @@ import { listOf, totalOf } from "../api.js";
 import { badge, confirmDialog, debounce, formatTime, h, replace } from "../dom.js";
 import { pageHeader, pager, unavailable } from "./page.js";
 import { openPickDialog } from "./pick.js";
+import { scanBanner } from "./wanted_scan.js";
 
 const LIMIT = 25;
 
@@ -72,6 +73,7 @@ export const wanted = {
       ["jellyfin", "Jellyfin"], ["standalone", "Watched folders"]] },
     LANGUAGE],
     liveEvents: ["wanted_scan_complete", "wanted_item_processed", "batch_complete"],
+    banner: scanBanner,
     actions: [{ label: "Scan now", path: "/wanted/scan", done: "Scan started." },
       { label: "Search all", path: "/wanted/search", done: "Search started; progress shows in Activity." }],
     rowActions: [
@@ -182,7 +184,9 @@ function listPage(main, ctx, spec) {
     onclick: () => runAction(a.path, {}, a.done) }, a.label));
   const filterBar = h("form", { class: "filters", onsubmit: (e) => e.preventDefault() },
     spec.search ? search : null, filterEls);
-  replace(main, pageHeader(spec.title, spec.subtitle, ...actionButtons), note,
+  const refresh = debounce(() => load(), 500);
+  const [banner, offBanner] = spec.banner ? spec.banner(ctx, refresh) : [null, () => {}];
+  replace(main, pageHeader(spec.title, spec.subtitle, ...actionButtons), note, banner,
     h("section", { class: "card" }, filterBar, body, pagerSlot));
 
   async function load() {
@@ -228,9 +232,11 @@ function listPage(main, ctx, spec) {
   }
 
   load();
-  const refresh = debounce(load, 500);
   const offs = spec.liveEvents.map((name) => ctx.socket.on(name, refresh));
-  return () => offs.forEach((off) => off());
+  return () => {
+    offs.forEach((off) => off());
+    offBanner();
+  };
 }
 
 export const blacklist = {

@@ -1,0 +1,36 @@
+// The Wanted page's scan line: progress of a running scan (wanted_scan_progress) and the
+// library warning of the last one (files Sonarr/Radarr list that are not on this machine).
+
+import { h, replace } from "../dom.js";
+
+function progressText(p) {
+  const eta = Number.isFinite(p.eta_seconds) ? ` · about ${Math.ceil(p.eta_seconds)} s left` : "";
+  const probed = p.files_probed ? `, ${p.files_probed} probed` : "";
+  return `Scanning: ${p.series_done} / ${p.series_total} series, ${p.files_checked} files checked`
+    + `${probed}, ${p.rows_added} rows added${eta}`;
+}
+
+function warningNode(w) {
+  return h("div", { class: "form-error", role: "alert", dataset: { role: "scan-warning" } },
+    h("strong", {}, `${w.count} file(s) listed by Sonarr/Radarr were not found here. `), w.hint,
+    h("ul", {}, (w.examples || []).map((p) => h("li", { class: "mono" }, p))));
+}
+
+// Returns [node, dispose]; onRows is called (debounced by the caller) as rows appear.
+export function scanBanner(ctx, onRows) {
+  const line = h("p", { class: "note-ok", role: "status", dataset: { role: "scan-progress" } });
+  const warnings = h("div");
+  const node = h("div", {}, line, warnings);
+  const show = (status) => {
+    line.textContent = status.running && status.progress ? progressText(status.progress) : "";
+    replace(warnings, (status.warnings || []).map(warningNode));
+  };
+  const load = () => ctx.api.get("/wanted/scan").then(show).catch(() => {});
+  load();
+  const off = ctx.socket.on("wanted_scan_progress", (data) => {
+    if (data.status === "running") line.textContent = progressText(data);
+    else load();
+    onRows();
+  });
+  return [node, off];
+}
