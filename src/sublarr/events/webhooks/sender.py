@@ -204,10 +204,11 @@ class HttpSender:
 
     def _urlopen(self, pool: urllib3.HTTPConnectionPool, target: str, body: bytes,
                  headers: Mapping[str, str]) -> urllib3.BaseHTTPResponse:
-        left = self._clock.remaining()
-        return pool.urlopen("POST", target, body=body, headers=dict(headers), retries=False,
+        # The connections themselves keep to the deadline; this timeout only has
+        # to be a number (urllib3 makes its Timeout object from it).
+        return pool.urlopen("POST", target, body=body, headers=headers, retries=False,
                             redirect=False, assert_same_host=False,
-                            timeout=urllib3.Timeout(connect=left, read=left),
+                            timeout=self._clock.remaining(),
                             preload_content=False, decode_content=False)
 
     @staticmethod
