@@ -71,8 +71,8 @@ def test_a_copy_interrupted_before_removal_is_not_stored_twice(db, tmp_path):
     for i in range(3):
         journal.append(NewEvent(f"evt_{i}", "test", "{}", [(webhook_id, 4)], utcnow()))
     events = [j.event for j in journal.oldest(10)]
-    first = outbox.store_fanned(events, lambda ids: set(), 60, lambda _wid: True)
-    again = outbox.store_fanned(events, lambda ids: set(), 60, lambda _wid: True)
+    first = outbox.store_fanned(events, set(), 60, lambda _wid: True)
+    again = outbox.store_fanned(events, set(), 60, lambda _wid: True)
     assert first.queued == {webhook_id} and again.queued == set()
     assert outbox.count(status=PENDING) == 3
     journal.close()
@@ -82,7 +82,7 @@ def test_deliveries_of_a_deleted_webhook_are_dropped_from_journalled_events(db, 
     webhook_id = a_webhook(db)
     outbox = Outbox(db)
     event = NewEvent("evt_x", "test", "{}", [(webhook_id, 4), (webhook_id + 100, 4)], utcnow())
-    done = outbox.store_fanned([event], lambda ids: set(), 60, lambda wid: wid == webhook_id)
+    done = outbox.store_fanned([event], set(), 60, lambda wid: wid == webhook_id)
     assert done.events == 1 and done.queued == {webhook_id}
     assert outbox.count(status=PENDING) == 1
 

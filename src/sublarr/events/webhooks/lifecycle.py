@@ -36,6 +36,7 @@ from sublarr.events.webhooks.maintenance import Maintenance
 from sublarr.events.webhooks.outbox import Outbox
 from sublarr.events.webhooks.outbox_rows import PENDING, NewEvent
 from sublarr.events.webhooks.subscriptions import SubscriptionRegistry
+from sublarr.events.webhooks.waiting import JournalEvents, TableEvents, WaitingEvents
 from sublarr.services import Services
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,9 @@ class OutboxWriter:
     per emit would make the producer wait milliseconds).
     """
 
-    def __init__(self, outbox: Outbox, journal: WebhookJournal | None, registry: SubscriptionRegistry,
+    def __init__(self, waiting: WaitingEvents, registry: SubscriptionRegistry,
                  scheduler: WebhookScheduler) -> None:
-        # SQLite: the producers' own journal file; PostgreSQL: the outbox table
-        self._store = journal.append if journal is not None else outbox.store_event
+        self._store = waiting.append
         self._registry = registry
         self._scheduler = scheduler
 
@@ -86,18 +86,23 @@ class Webhooks:
     """The webhook subsystem of one app (``services.components["webhooks"]``)."""
 
     outbox: Outbox
-    journal: WebhookJournal | None
+    waiting: WaitingEvents
     registry: SubscriptionRegistry
     scheduler: WebhookScheduler
     sender: HttpSender
     maintenance: Maintenance
     settings: Callable[[], Settings]
 
+    @property
+    def journal(self) -> WebhookJournal | None:
+        """The producers' journal file (SQLite), else None."""
+        return self.waiting.journal
+
     def pending(self, webhook_id: int | None = None) -> int:
-        """Deliveries not finished yet, including those of events still in the journal
-        (an event moving from the journal to the outbox meanwhile may count twice)."""
-        waiting = self.journal.targets_waiting(webhook_id) if self.journal is not None else 0
-        return self.outbox.count(status=PENDING, webhook_id=webhook_id) + waiting
+        """Deliveries not finished yet, including those of events still waiting for
+        their rows (an event moving meanwhile may count twice)."""
+        return (self.outbox.count(status=PENDING, webhook_id=webhook_id)
+                + self.waiting.waiting(webhook_id))
 
     def changed(self) -> None:
         """A webhook was created, edited or deleted in this process."""
@@ -131,25 +136,26 @@ class Webhooks:
 def build_webhooks(services: Services) -> Webhooks:
     settings: Callable[[], Settings] = lambda: services.settings.current  # noqa: E731
     outbox = Outbox(services.db)
-    journal = _journal_for(services.db)
+    waiting = _waiting_for(services.db, outbox)
     registry = SubscriptionRegistry(services.db)
     registry.reload()
     current = settings()
     sender = HttpSender(max_connections=current.webhook_workers)
-    scheduler = WebhookScheduler(outbox, registry, services.bus, settings, sender, journal,
-                            count_final=_final_counter(services))
+    scheduler = WebhookScheduler(outbox, waiting, registry, services.bus, settings, sender,
+                                 count_final=_final_counter(services))
     maintenance = Maintenance(services.db, outbox, settings)
-    webhooks = Webhooks(outbox, journal, registry, scheduler, sender, maintenance, settings)
+    webhooks = Webhooks(outbox, waiting, registry, scheduler, sender, maintenance, settings)
     _pending_gauge(services, webhooks.pending)
     return webhooks
 
 
-def _journal_for(db: Database) -> WebhookJournal | None:
-    """The producers' journal, next to a SQLite database file (see events.webhooks.journal)."""
+def _waiting_for(db: Database, outbox: Outbox) -> WaitingEvents:
+    """The producers' journal next to a SQLite database file, else the outbox's
+    event table (see events.webhooks.waiting)."""
     path = db.engine.url.database if db.dialect == "sqlite" else None
     if not path or path == ":memory:":
-        return None
-    return WebhookJournal(Path(path).parent)
+        return TableEvents(outbox)
+    return JournalEvents(WebhookJournal(Path(path).parent), outbox)
 
 
 def _final_counter(services: Services) -> Callable[[bool], None]:
@@ -173,8 +179,7 @@ def init_webhooks(app: Flask, services: Services) -> None:
     """Subscribe the outbox to the bus and start the scheduler."""
     webhooks = build_webhooks(services)
     services.components[COMPONENT_KEY] = webhooks
-    services.bus.subscribe(OutboxWriter(webhooks.outbox, webhooks.journal, webhooks.registry,
-                                        webhooks.scheduler))
+    services.bus.subscribe(OutboxWriter(webhooks.waiting, webhooks.registry, webhooks.scheduler))
     webhooks.scheduler.start()
     webhooks.maintenance.start()
     services.on_shutdown("webhook maintenance", webhooks.maintenance.stop)
