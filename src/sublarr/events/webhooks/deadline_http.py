@@ -71,12 +71,12 @@ class AttemptClock:
 class _DeadlineReader(io.RawIOBase):
     """The socket's byte stream, each receive bounded by what is left of the attempt."""
 
-    def __init__(self, sock: socket.socket, clock: AttemptClock) -> None:
+    def __init__(self, sock: socket.socket, raw: io.RawIOBase, clock: AttemptClock) -> None:
         super().__init__()
         self._sock = sock
-        # makefile, not the socket itself: the socket stays open while a
-        # response holds it, as http.client expects ("Connection: close").
-        self._raw = sock.makefile("rb", buffering=0)
+        # The socket's file object, not the socket itself: the socket stays open
+        # while a response holds it, as http.client expects ("Connection: close").
+        self._raw = raw
         self._clock = clock
         self.polling = False  # receive only what is already there, never wait
 
@@ -120,8 +120,8 @@ class _BoundedResponse(http.client.HTTPResponse):
                  url: str | None = None, *, clock: AttemptClock) -> None:
         super().__init__(sock, debuglevel, method, url)
         self._sock = sock
-        self.fp.close()
-        self.fp = io.BufferedReader(_DeadlineReader(sock, clock))
+        # http.client's own buffered file, its raw socket file kept under our reader
+        self.fp = io.BufferedReader(_DeadlineReader(sock, self.fp.detach(), clock))
 
     def _close_conn(self) -> None:
         # The response is complete. Bytes after it (a second answer, junk) would
@@ -162,20 +162,21 @@ class _BoundedResponse(http.client.HTTPResponse):
         else:
             raise http.client.UnknownProtocol(version)
         message = http.client.HTTPMessage()
+        first: dict[str, str] = {}  # lower-case name -> first value, as Message.get finds
         for name, value in fields:
             message[name] = value
+            first.setdefault(name.lower(), value)
         self.headers = self.msg = message
-        self._frame(status)
+        self._frame(status, first)
 
-    def _frame(self, status: int) -> None:
+    def _frame(self, status: int, first: dict[str, str]) -> None:
         """Chunked or not, the body's length and whether the connection closes after it
-        (http.client's rules)."""
-        encoding = self.headers.get("transfer-encoding")
-        self.chunked = bool(encoding) and encoding.lower() == "chunked"
+        (http.client's rules, read from the fields without the ``email`` lookups)."""
+        self.chunked = first.get("transfer-encoding", "").lower() == "chunked"
         self.chunk_left = None
-        self.will_close = self._check_close()
+        self.will_close = self._closes(first)
         self.length = None
-        length = self.headers.get("content-length")
+        length = first.get("content-length")
         if length and not self.chunked:
             try:
                 self.length = int(length)
@@ -188,6 +189,14 @@ class _BoundedResponse(http.client.HTTPResponse):
             self.length = 0
         if not self.will_close and not self.chunked and self.length is None:
             self.will_close = True
+
+    def _closes(self, first: dict[str, str]) -> bool:
+        connection = first.get("connection", "").lower()
+        if self.version == 11:
+            return "close" in connection
+        # HTTP/1.0 closes unless the server said it keeps the connection alive
+        return not ("keep-alive" in first or "keep-alive" in connection
+                    or "keep-alive" in first.get("proxy-connection", "").lower())
 
 
 def _read_fields(fp: _HeadLimit) -> list[tuple[str, str]]:
