@@ -166,8 +166,9 @@ class WebhookScheduler:
     def events_stored(self) -> None:
         """The producer stored an event some webhook wants: write its rows soon."""
         with self._cond:
-            self._fanout_due = True
-            self._cond.notify()
+            if not self._fanout_due:  # else the scheduler was told already
+                self._fanout_due = True
+                self._cond.notify()
 
     def room(self, webhook_ids: Iterable[int]) -> set[int]:
         """The webhooks with room for new rows now (asked before a fan-out transaction):

@@ -30,6 +30,7 @@ import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ProtocolError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
+from urllib3.util.retry import Retry
 from urllib3.util.ssl_ import create_urllib3_context
 
 from sublarr.events.webhooks.deadline_http import (
@@ -57,6 +58,9 @@ _STALE_CONNECTION_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError
                             BrokenPipeError)
 
 Origin = tuple[str, str, int]
+# What ``retries=False`` becomes inside urllib3, made once: never retry, never
+# follow a redirect (a Retry is never changed in place, so one can be shared).
+NO_RETRIES = Retry(False, redirect=False)
 
 
 class InvalidRequest(ValueError):
@@ -206,7 +210,7 @@ class HttpSender:
                  headers: Mapping[str, str]) -> urllib3.BaseHTTPResponse:
         # The connections themselves keep to the deadline; this timeout only has
         # to be a number (urllib3 makes its Timeout object from it).
-        return pool.urlopen("POST", target, body=body, headers=headers, retries=False,
+        return pool.urlopen("POST", target, body=body, headers=headers, retries=NO_RETRIES,
                             redirect=False, assert_same_host=False,
                             timeout=self._clock.remaining(),
                             preload_content=False, decode_content=False)
