@@ -240,3 +240,16 @@ def test_concurrent_fan_outs_write_each_event_once(db, webhook_id):
     every = [e for ids in adopted for e in ids]
     assert sorted(every) == [f"evt_c{i:03d}" for i in range(120)]
     assert outbox.count(status=PENDING) == 120
+
+
+def test_webhooks_with_due_rows_are_found_in_one_query(db, webhook_id):
+    other, idle = second_webhook(db), second_webhook(db)
+    outbox = Outbox(db)
+    fill(outbox, webhook_id, 2)
+    fill(outbox, other, 1)
+    assert outbox.webhooks_with_due([webhook_id, other, idle, 9999]) == {webhook_id, other}
+    outbox.claim_due(other, 10, 60)  # leased: not due for anyone else
+    assert outbox.webhooks_with_due([webhook_id, other, idle]) == {webhook_id}
+    earlier = utcnow() - timedelta(hours=1)  # nothing was due yet then
+    assert outbox.webhooks_with_due([webhook_id, other], now=earlier) == set()
+    assert outbox.webhooks_with_due([]) == set()

@@ -48,7 +48,7 @@ class EventStore:
         self._to_db = driver_stamp(db.dialect)
         self._claim = sql.claim_statement()
         self._envelopes = sql.envelopes_statement()
-        self._probe = sql.probe_statement()
+        self._due_sql = sql.due_webhooks_sql(db.dialect)
         self._expire = sql.expire_statement()
         self._marker = "?" if dialect.paramstyle == "qmark" else "%s"
         self._record_sql = sql.record_sql(self._marker)
