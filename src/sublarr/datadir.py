@@ -17,9 +17,13 @@ log = logging.getLogger(__name__)
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
-DATABASE_FILES = ("sublarr.db", "webhook-intake.db")
+DATABASE_FILES = ("sublarr.db", "webhook-journal.db")
+# The webhook journal's former name: tightened too until the first start moves
+# its events over (sublarr.events.webhooks.journal), never created.
+LEGACY_DATABASE_FILES = ("webhook-intake.db",)
 PRIVATE_FILES = ("api_key",) + tuple(
-    name + suffix for name in DATABASE_FILES for suffix in ("", "-wal", "-shm", "-journal"))
+    name + suffix for name in DATABASE_FILES + LEGACY_DATABASE_FILES
+    for suffix in ("", "-wal", "-shm", "-journal"))
 
 
 def prepare_data_dir(path: Path, *, sqlite: bool = True) -> Path:

@@ -62,7 +62,7 @@ def test_kill_9_during_a_translation_job_resumes_it(tmp_path, served_data, serve
         assert "LINE NUMBER 19" in target.read_text(encoding="utf-8")
         exercise_api(api, receiver.url, served_data / "hooks")
         assert again.terminate() == 0
-    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-intake.db": "ok"}
+    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-journal.db": "ok"}
 
 
 @pytest.mark.skipif(bool(missing_tools()), reason="needs espeak-ng and ffmpeg")
@@ -93,7 +93,7 @@ def test_kill_9_during_a_whisper_job_requeues_it(tmp_path, served_data, servers,
         assert video.with_name("Show - S01E02.en.srt").is_file()
         exercise_api(api, receiver.url, served_data / "hooks")
         assert again.terminate() == 0
-    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-intake.db": "ok"}
+    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-journal.db": "ok"}
 
 
 def test_kill_9_during_a_hook_run_stops_the_script_and_logs_the_run_failed(
@@ -136,7 +136,7 @@ def test_kill_9_during_a_hook_run_stops_the_script_and_logs_the_run_failed(
     assert not list((served_data / "hook-runs").glob("*.json"))
     exercise_api(api, receiver.url, hooks_dir)
     assert again.terminate() == 0
-    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-intake.db": "ok"}
+    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-journal.db": "ok"}
 
 
 def _gone(pid: int) -> bool:

@@ -27,7 +27,7 @@ def test_first_start_prints_the_generated_key_once_and_keeps_the_data_private(
     exercise_api(api, receiver.url, served_data / "hooks")
     assert mode_of(served_data) == 0o700
     for name in ("api_key", "sublarr.db", "sublarr.db-wal", "sublarr.db-shm",
-                 "webhook-intake.db", "webhook-intake.db-wal", "webhook-intake.db-shm"):
+                 "webhook-journal.db", "webhook-journal.db-wal", "webhook-journal.db-shm"):
         assert mode_of(served_data / name) == 0o600, name
     # The master forks the worker: it must hold no database handle; the worker does.
     assert held_handles(served_data, first.proc.pid) == []
@@ -65,7 +65,7 @@ def test_every_later_start_on_the_same_data_dir_reads_and_writes(served_data, se
         else:
             assert server.terminate() == 0
         assert "Traceback" not in server.output(), server.output()
-        assert integrity(served_data) == {"sublarr.db": "ok", "webhook-intake.db": "ok"}
+        assert integrity(served_data) == {"sublarr.db": "ok", "webhook-journal.db": "ok"}
 
 
 def test_db_upgrade_then_serve(served_data, servers, receiver):
@@ -143,7 +143,7 @@ def test_sigterm_drains_running_hooks_and_keeps_pending_deliveries(served_data, 
         runs = [e for e in logs["logs"] if e["hook_type"] == "script"]
         assert [r["success"] for r in runs] == [True], logs
         assert again.terminate() == 0
-    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-intake.db": "ok"}
+    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-journal.db": "ok"}
 
 
 def _send_burst(api: Api, count: int, stop: threading.Event, accepted: list[int],
@@ -225,4 +225,4 @@ def test_kill_9_during_a_burst_of_500_deliveries_loses_none(served_data, servers
               f"{received_before}, all delivered {recovered_after:.1f}s after restart, "
               f"duplicates {duplicates}")
         assert again.terminate() == 0
-    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-intake.db": "ok"}
+    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-journal.db": "ok"}

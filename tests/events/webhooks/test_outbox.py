@@ -161,7 +161,7 @@ def test_producer_timestamps_survive_the_fan_out(db, webhook_id):
     outbox = Outbox(db)
     at = utcnow().replace(microsecond=0) + timedelta(seconds=30)
     outbox.store_event(NewEvent("evt_fts", "test", "{}", [(webhook_id, 4)], at))
-    outbox.fan_out(10, lambda _ids: set(), 60, lambda _wid: True)
+    outbox.fan_out(10, set(), 60, lambda _wid: True)
     assert outbox.claim_due(webhook_id, 1, 60, now=at - timedelta(microseconds=1)) == []
     assert len(outbox.claim_due(webhook_id, 1, 60, now=at)) == 1
 
@@ -180,7 +180,7 @@ def test_an_emit_stores_one_event_and_the_fan_out_writes_its_rows(db, webhook_id
                                 utcnow()))
     # Counted as pending before any row exists: nothing is invisible while it waits.
     assert outbox.count(status=PENDING) == 2 and outbox.count(PENDING, webhook_id=other) == 1
-    done = outbox.fan_out(10, lambda ids: {webhook_id} & set(ids), 60, lambda _wid: True)
+    done = outbox.fan_out(10, {webhook_id}, 60, lambda _wid: True)
     assert done.events == 1 and done.queued == {other}
     [mine] = done.adopted
     assert (mine.webhook_id, mine.event_id, mine.max_attempts, mine.attempts) == (
@@ -191,7 +191,7 @@ def test_an_emit_stores_one_event_and_the_fan_out_writes_its_rows(db, webhook_id
     [theirs] = Outbox(db).claim_due(other, 10, 60)
     assert (theirs.event_id, theirs.max_attempts) == ("evt_f1", 2)
     assert outbox.count(status=PENDING) == 2
-    assert outbox.fan_out(10, lambda ids: set(), 60, lambda _wid: True).events == 0
+    assert outbox.fan_out(10, set(), 60, lambda _wid: True).events == 0
 
 
 def test_fan_out_batches_are_bounded_and_oldest_first(db, webhook_id):
@@ -200,16 +200,16 @@ def test_fan_out_batches_are_bounded_and_oldest_first(db, webhook_id):
     for i in range(5):
         outbox.store_event(NewEvent(f"evt_b{i}", "test", "{}", [(webhook_id, 4)],
                                     start + timedelta(milliseconds=i)))
-    first = outbox.fan_out(2, lambda ids: set(ids), 60, lambda _wid: True)
+    first = outbox.fan_out(2, {webhook_id}, 60, lambda _wid: True)
     assert [c.event_id for c in first.adopted] == ["evt_b0", "evt_b1"]
-    rest = outbox.fan_out(10, lambda ids: set(ids), 60, lambda _wid: True)
+    rest = outbox.fan_out(10, {webhook_id}, 60, lambda _wid: True)
     assert [c.event_id for c in rest.adopted] == ["evt_b2", "evt_b3", "evt_b4"]
 
 
 def test_fan_out_drops_targets_of_deleted_webhooks(db, webhook_id):
     outbox = Outbox(db)
     outbox.store_event(NewEvent("evt_gone", "test", "{}", [(webhook_id, 4), (9999, 4)], utcnow()))
-    done = outbox.fan_out(10, lambda ids: set(), 60, lambda wid: wid == webhook_id)
+    done = outbox.fan_out(10, set(), 60, lambda wid: wid == webhook_id)
     assert done.events == 1 and done.queued == {webhook_id}
     assert outbox.count(status=PENDING) == 1
 
@@ -218,7 +218,7 @@ def test_prune_keeps_events_still_waiting_for_their_rows(db, webhook_id):
     outbox = Outbox(db)
     outbox.store_event(NewEvent("evt_wait", "test", "{}", [(webhook_id, 4)], utcnow()))
     outbox.prune_completed(max_age_days=0, max_count=0)
-    done = outbox.fan_out(10, lambda ids: set(ids), 60, lambda _wid: True)
+    done = outbox.fan_out(10, {webhook_id}, 60, lambda _wid: True)
     assert [c.event_id for c in done.adopted] == ["evt_wait"]
 
 
@@ -231,7 +231,7 @@ def test_concurrent_fan_outs_write_each_event_once(db, webhook_id):
 
     def drain(index: int) -> None:
         while True:
-            done = workers[index].fan_out(7, lambda ids: set(ids), 60, lambda _wid: True)
+            done = workers[index].fan_out(7, {webhook_id}, 60, lambda _wid: True)
             adopted[index] += [c.event_id for c in done.adopted]
             if not done.events:
                 return
@@ -240,3 +240,16 @@ def test_concurrent_fan_outs_write_each_event_once(db, webhook_id):
     every = [e for ids in adopted for e in ids]
     assert sorted(every) == [f"evt_c{i:03d}" for i in range(120)]
     assert outbox.count(status=PENDING) == 120
+
+
+def test_webhooks_with_due_rows_are_found_in_one_query(db, webhook_id):
+    other, idle = second_webhook(db), second_webhook(db)
+    outbox = Outbox(db)
+    fill(outbox, webhook_id, 2)
+    fill(outbox, other, 1)
+    assert outbox.webhooks_with_due([webhook_id, other, idle, 9999]) == {webhook_id, other}
+    outbox.claim_due(other, 10, 60)  # leased: not due for anyone else
+    assert outbox.webhooks_with_due([webhook_id, other, idle]) == {webhook_id}
+    earlier = utcnow() - timedelta(hours=1)  # nothing was due yet then
+    assert outbox.webhooks_with_due([webhook_id, other], now=earlier) == set()
+    assert outbox.webhooks_with_due([]) == set()

@@ -447,3 +447,30 @@ def test_late_response_does_not_spoil_the_next_attempt(sender, raw_server):
     assert sender.post(server.url, b"{}", HEADERS, 1).error == "Timeout after 1s"
     result = sender.post(server.url, b"{}", HEADERS, 5)
     assert result.status_code == 204 and result.error is None
+
+
+def test_folded_and_stray_head_lines_are_read_as_http_client_reads_them(sender, raw_server):
+    reply = (b"HTTP/1.1 429 Too Many\r\nRetry-After:\r\n 7\r\nnot a field\r\n"
+             b"Content-Length: 2\r\nConnection: keep-alive\r\n\r\nok")
+    log = Requests()
+    server = raw_server(serve(lambda i, req: reply, log))
+    first = sender.post(server.url, b"{}", HEADERS, 5)
+    second = sender.post(server.url, b"{}", HEADERS, 5)
+    assert (first.status_code, first.retry_after, first.excerpt) == (429, 7.0, "ok")
+    assert second.excerpt == "ok" and len(log.connections()) == 1  # framed, so kept alive
+
+
+def test_more_than_a_hundred_response_headers_is_a_failure(sender, raw_server):
+    reply = (b"HTTP/1.1 204 No Content\r\n" + b"X-N: 1\r\n" * 101 + b"\r\n")
+    server = raw_server(serve(lambda i, req: reply, Requests()))
+    result = sender.post(server.url, b"{}", HEADERS, 5)
+    assert result.status_code is None and "more than 100 headers" in result.error
+
+
+def test_http_1_0_answer_without_keep_alive_closes_the_connection(sender, raw_server):
+    reply = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    log = Requests()
+    server = raw_server(serve(lambda i, req: reply, log))
+    for _ in range(2):
+        assert sender.post(server.url, b"{}", HEADERS, 5).excerpt == "ok"
+    assert len(log.connections()) == 2

@@ -1,8 +1,9 @@
 """Outgoing webhooks: durable, signed, retried deliveries (SPEC "Outgoing webhooks").
 
-An event a webhook wants is written to the ``journal`` (SQLite) or straight to
-the ``outbox`` (PostgreSQL) before ``emit`` returns; the ``scheduler`` moves it
-into per-webhook delivery rows, leases due ones and hands them to its sender
+An event a webhook wants is stored before ``emit`` returns, on one path
+(``waiting``: the ``journal`` file on SQLite, the ``outbox``'s event table on
+PostgreSQL); the ``scheduler`` (its ``fanout``) moves it into per-webhook
+delivery rows, leases due ones and hands them to its sender
 threads; ``sender`` POSTs (``request`` builds the signed headers, ``signing``
 the signatures); ``results`` stores each attempt (``outcomes``, ``policy``:
 what it means, when to try again) and hands final ones to the run log.

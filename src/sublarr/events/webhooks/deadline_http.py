@@ -5,6 +5,12 @@ thread; the connection classes set the socket timeout to what is left of it
 before connecting, before every send and before every receive (a server
 trickling bytes cannot stretch an attempt), and cap the status line plus
 headers at :data:`HEAD_LIMIT` bytes.
+
+Two steps of http.client cost more than the rest of a delivery's HTTP work
+and are done here in one go instead: the request head (http.client checks
+and buffers each header on its own; the sender checked them all at once
+already, :func:`~sublarr.events.webhooks.sender.check_headers`) and the
+response head (http.client hands it to the ``email`` package's parser).
 """
 
 from __future__ import annotations
@@ -14,13 +20,15 @@ import functools
 import http.client
 import io
 import socket
+from typing import Mapping
 
 import urllib3
-from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connection import HTTPConnection, HTTPSConnection, _ResponseOptions
 
 from sublarr.events.webhooks.attempt_clock import AttemptClock
 
 HEAD_LIMIT = 64 * 1024  # status line and headers together, interim (1xx) ones included
+MAX_HEADERS = 100       # as http.client
 
 
 class ResponseHeadTooLarge(http.client.HTTPException):
@@ -30,12 +38,12 @@ class ResponseHeadTooLarge(http.client.HTTPException):
 class _DeadlineReader(io.RawIOBase):
     """The socket's byte stream, each receive bounded by what is left of the attempt."""
 
-    def __init__(self, sock: socket.socket, clock: AttemptClock) -> None:
+    def __init__(self, sock: socket.socket, raw: io.RawIOBase, clock: AttemptClock) -> None:
         super().__init__()
         self._sock = sock
-        # makefile, not the socket itself: the socket stays open while a
-        # response holds it, as http.client expects ("Connection: close").
-        self._raw = sock.makefile("rb", buffering=0)
+        # The socket's file object, not the socket itself: the socket stays open
+        # while a response holds it, as http.client expects ("Connection: close").
+        self._raw = raw
         self._clock = clock
         self.polling = False  # receive only what is already there, never wait
 
@@ -79,8 +87,8 @@ class _BoundedResponse(http.client.HTTPResponse):
                  url: str | None = None, *, clock: AttemptClock) -> None:
         super().__init__(sock, debuglevel, method, url)
         self._sock = sock
-        self.fp.close()
-        self.fp = io.BufferedReader(_DeadlineReader(sock, clock))
+        # http.client's own buffered file, its raw socket file kept under our reader
+        self.fp = io.BufferedReader(_DeadlineReader(sock, self.fp.detach(), clock))
 
     def _close_conn(self) -> None:
         # The response is complete. Bytes after it (a second answer, junk) would
@@ -98,13 +106,84 @@ class _BoundedResponse(http.client.HTTPResponse):
         super()._close_conn()
 
     def begin(self) -> None:
+        """http.client's ``begin`` with a capped head parsed without the ``email`` package."""
+        if self.headers is not None:
+            return
         stream = self.fp
         limited = self.fp = _HeadLimit(stream, HEAD_LIMIT)  # type: ignore[assignment]
         try:
-            super().begin()
+            while True:  # skip interim 100 Continue answers, as http.client does
+                version, status, reason = self._read_status()
+                fields = _read_fields(limited)
+                if status != http.client.CONTINUE:
+                    break
         finally:
-            if self.fp is limited:  # else http.client closed it (no body to read)
+            if self.fp is limited:  # else http.client closed it (a bad status line)
                 self.fp = stream
+        self.code = self.status = status
+        self.reason = reason.strip()
+        if version in ("HTTP/1.0", "HTTP/0.9"):
+            self.version = 10
+        elif version.startswith("HTTP/1."):
+            self.version = 11
+        else:
+            raise http.client.UnknownProtocol(version)
+        message = http.client.HTTPMessage()
+        first: dict[str, str] = {}  # lower-case name -> first value, as Message.get finds
+        for name, value in fields:
+            message[name] = value
+            first.setdefault(name.lower(), value)
+        self.headers = self.msg = message
+        self._frame(status, first)
+
+    def _frame(self, status: int, first: dict[str, str]) -> None:
+        """Chunked or not, the body's length and whether the connection closes after it
+        (http.client's rules, read from the fields without the ``email`` lookups)."""
+        self.chunked = first.get("transfer-encoding", "").lower() == "chunked"
+        self.chunk_left = None
+        self.will_close = self._closes(first)
+        self.length = None
+        length = first.get("content-length")
+        if length and not self.chunked:
+            try:
+                self.length = int(length)
+            except ValueError:
+                self.length = None
+            else:
+                if self.length < 0:
+                    self.length = None
+        if status in (204, 304) or 100 <= status < 200 or self._method == "HEAD":
+            self.length = 0
+        if not self.will_close and not self.chunked and self.length is None:
+            self.will_close = True
+
+    def _closes(self, first: dict[str, str]) -> bool:
+        connection = first.get("connection", "").lower()
+        if self.version == 11:
+            return "close" in connection
+        # HTTP/1.0 closes unless the server said it keeps the connection alive
+        return not ("keep-alive" in first or "keep-alive" in connection
+                    or "keep-alive" in first.get("proxy-connection", "").lower())
+
+
+def _read_fields(fp: _HeadLimit) -> list[tuple[str, str]]:
+    """The header fields up to the blank line (continuation lines folded into one
+    value; a line that is no field is skipped, as urllib3 only warns of it)."""
+    fields: list[tuple[str, str]] = []
+    while True:
+        line = fp.readline()
+        if line in (b"\r\n", b"\n", b""):
+            return fields
+        text = line.decode("iso-8859-1")
+        if text[0] in " \t" and fields:
+            name, value = fields[-1]
+            fields[-1] = (name, f"{value} {text.strip()}")
+            continue
+        name, colon, value = text.partition(":")
+        if colon:
+            fields.append((name, value.strip()))
+            if len(fields) > MAX_HEADERS:
+                raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
 
 
 class _DeadlineConnection(HTTPConnection):
@@ -118,6 +197,23 @@ class _DeadlineConnection(HTTPConnection):
         # segment, one wake-up of the receiver instead of two.
         self._hold_head = False
         self._head = b""
+
+    def request(self, method: str, url: str, body: bytes | None = None,  # type: ignore[override]
+                headers: Mapping[str, str] | None = None, *, chunked: bool = False,
+                preload_content: bool = True, decode_content: bool = True,
+                enforce_content_length: bool = True) -> None:
+        """The whole head and the body in one send; the header names and values were
+        checked by the sender (framing headers are refused there)."""
+        if chunked or not isinstance(body, bytes):
+            raise TypeError("the webhook sender posts a body of bytes")
+        self._response_options = _ResponseOptions(method, url, preload_content, decode_content,
+                                                  enforce_content_length)
+        self.putrequest(method, url)  # request line, Host, Accept-Encoding
+        lines = [f"{name}: {value}" for name, value in (headers or {}).items()]
+        lines.append(f"Content-Length: {len(body)}")
+        self._buffer.append("\r\n".join(lines).encode("latin-1"))
+        self.endheaders()  # held back, and sent with the body
+        self.send(body)
 
     def connect(self) -> None:
         self.timeout = self._clock.remaining()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
-from typing import Any, Callable, Collection, ContextManager, Iterable, Iterator, Sequence
+from typing import Any, Callable, Collection, ContextManager, Iterator, Sequence
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
@@ -48,7 +48,7 @@ class EventStore:
         self._to_db = driver_stamp(db.dialect)
         self._claim = sql.claim_statement()
         self._envelopes = sql.envelopes_statement()
-        self._probe = sql.probe_statement()
+        self._due_sql = sql.due_webhooks_sql(db.dialect)
         self._expire = sql.expire_statement()
         self._marker = "?" if dialect.paramstyle == "qmark" else "%s"
         self._record_sql = sql.record_sql(self._marker)
@@ -124,18 +124,18 @@ class EventStore:
                 params += (wid, event.event_id, max_attempts, stamp, *lease)
         return params
 
-    def fan_out(self, max_events: int, reserve: Callable[[Iterable[int]], set[int]],
+    def fan_out(self, max_events: int, leased_to_me: Collection[int],
                 lease_seconds: float, exists: Callable[[int], bool],
                 now: datetime | None = None) -> FanOut:
         """Write the delivery rows of up to ``max_events`` events stored by
         :meth:`store_event`, oldest first, and mark them done.
 
         One transaction per call, so a producer waits behind at most one
-        bounded batch.  ``reserve`` picks the webhooks whose rows this
-        process will send itself: those are stored leased to us and returned
-        as claims (no claim query needed); the rest go to the shared backlog.
-        Targets whose webhook no longer ``exists`` (deleted since the emit)
-        are dropped.
+        bounded batch.  Rows of ``leased_to_me`` (the webhooks this process
+        has room to send for, decided by the caller beforehand) are stored
+        leased to us and returned as claims (no claim query needed); the rest
+        go to the shared backlog.  Targets whose webhook no longer ``exists``
+        (deleted since the emit) are dropped.
         """
         until = (now or utcnow()) + timedelta(seconds=lease_seconds)
         with self.write_connection() as conn:
@@ -145,11 +145,11 @@ class EventStore:
                       for row in sorted(taken, key=lambda r: (r.created_at, r.event_id))]
             if not stored:
                 return FanOut(0, [], set())
-            adopted, queued = self._insert_rows(conn, stored, reserve, until)
+            adopted, queued = self._insert_rows(conn, stored, leased_to_me, until)
             conn.execute(self._fanned, {"f_ids": [e.event_id for e in stored]})
         return FanOut(len(stored), adopted, queued)
 
-    def store_fanned(self, events: Sequence[NewEvent], reserve: Callable[[Iterable[int]], set[int]],
+    def store_fanned(self, events: Sequence[NewEvent], leased_to_me: Collection[int],
                      lease_seconds: float, exists: Callable[[int], bool],
                      now: datetime | None = None) -> FanOut:
         """Store journalled events (see :mod:`sublarr.events.webhooks.journal`) with their
@@ -166,17 +166,16 @@ class EventStore:
                 tuple(v for e, at in zip(events, stamps, strict=True)
                       for v in (e.event_id, e.event_name, e.payload, at)))}
             fresh = [with_known_targets(e, exists) for e in events if e.event_id in inserted]
-            adopted, queued = self._insert_rows(conn, fresh, reserve, until)
+            adopted, queued = self._insert_rows(conn, fresh, leased_to_me, until)
         return FanOut(len(events), adopted, queued)
 
     def _insert_rows(self, conn: Connection, events: Sequence[NewEvent],
-                     reserve: Callable[[Iterable[int]], set[int]], until: datetime
+                     mine: Collection[int], until: datetime
                      ) -> tuple[list[Claimed], set[int]]:
         events = [e for e in events if e.targets]
         count = sum(len(e.targets) for e in events)
         if not count:
             return [], set()
-        mine = reserve({wid for e in events for wid, _ in e.targets})
         rows_sql = sql.deliveries_insert_sql(self._marker, count)
         # ids grow in VALUES order; RETURNING's own order is not promised
         keys = sorted(row[0] for row in conn.exec_driver_sql(

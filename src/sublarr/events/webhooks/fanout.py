@@ -1,26 +1,25 @@
 """Fan-out: one delivery row per interested webhook for every stored event.
 
-Events reach the outbox three ways: the producers' journal (SQLite), the
-outbox's event table (PostgreSQL), and events a producer could not store
-(kept here and retried). Rows of webhooks with room in the scheduler's
-buffers are stored leased to this process and handed over at once
-(``reserve``/``adopt``); the others wait in the shared backlog (``notify``).
+Events wait in :mod:`~sublarr.events.webhooks.waiting` (the producers' journal on
+SQLite, the outbox's event table on PostgreSQL); events a producer could not
+store are kept here and appended again. Rows of webhooks with room in the
+scheduler's buffers are stored leased to this process and handed over at once
+(``adopt``); the others wait in the shared backlog (``notify``). Which webhooks
+have room is asked (``room``) before each transaction, never inside one.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import replace
 from typing import Callable, Iterable
 
 from sqlalchemy.exc import IntegrityError
 
 from sublarr.config import Settings
-from sublarr.events.webhooks.journal import WebhookJournal
-from sublarr.events.webhooks.outbox import Outbox
-from sublarr.events.webhooks.outbox_rows import Claimed, FanOut, NewEvent
+from sublarr.events.webhooks.outbox_rows import Claimed, NewEvent
 from sublarr.events.webhooks.subscriptions import SubscriptionRegistry
+from sublarr.events.webhooks.waiting import WaitingEvents
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +30,16 @@ FANOUT_ROWS = 128
 class FanOutWriter:
     """Writes the delivery rows of stored events, one bounded transaction at a time."""
 
-    def __init__(self, outbox: Outbox, registry: SubscriptionRegistry,
-                 settings: Callable[[], Settings], journal: WebhookJournal | None, *,
-                 reserve: Callable[[Iterable[int]], set[int]],
+    def __init__(self, waiting: WaitingEvents, registry: SubscriptionRegistry,
+                 settings: Callable[[], Settings], *,
+                 room: Callable[[Iterable[int]], set[int]],
                  adopt: Callable[[list[Claimed]], None],
                  notify: Callable[[Iterable[int]], None],
                  stopping: Callable[[], bool]) -> None:
-        self._outbox = outbox
+        self._waiting = waiting
         self._registry = registry
         self._settings = settings
-        self._journal = journal
-        self._reserve = reserve
+        self._room = room
         self._adopt = adopt
         self._notify = notify
         self._stopping = stopping
@@ -64,62 +62,42 @@ class FanOutWriter:
             log.error("stopping with %d events that could not be stored (%s); their webhook "
                       "deliveries are lost: %s", len(ids), exc, ", ".join(ids[:100]))
 
-    def fan_out(self) -> None:
-        """First the events in the producers' journal (SQLite), then those in the outbox."""
-        widest = self._registry.current.widest()
-        per_batch = max(1, FANOUT_ROWS // widest)
-        journal = self._journal
-        if journal is not None:
-            self._fan_out_from(lambda: self._from_journal(journal, per_batch), per_batch)
-        self._fan_out_from(lambda: self._outbox.fan_out(
-            per_batch, self._reserve, self._lease(), self._webhook_exists), per_batch)
-
-    def flush_deferred(self) -> None:
-        """Store events a producer could not; a database that is busy is simply retried."""
+    def flush_deferred(self) -> bool:
+        """Store events a producer could not, on the producer's own path (a database
+        that is still away raises, and they are tried again); True if any was stored."""
+        stored = False
         while self._deferred:
             event = self._deferred[0]
             try:
-                self._outbox.store(event)
-            except IntegrityError:
-                # A webhook was deleted behind our cache's back: store the rest.
-                self._store_for_known_webhooks(event)
+                self._waiting.append(event)
+            except IntegrityError:  # the failed write had committed after all
+                log.info("event %s was stored already", event.event_id)
             self._deferred.popleft()
-            self._notify({wid for wid, _ in event.targets})
+            stored = True
+        return stored
 
-    def _fan_out_from(self, step: Callable[[], FanOut], per_batch: int) -> None:
+    def fan_out(self) -> None:
+        """Write the rows of waiting events, a bounded transaction at a time, until
+        none is left (or the scheduler stops)."""
+        subs = self._registry.current
+        per_batch = max(1, FANOUT_ROWS // subs.widest())
         while not self._stopping():
+            # Asked before the transaction: the scheduler's slots are never
+            # consulted while the outbox holds the database's write lock.
+            mine = self._room(subs.enabled_ids())
             try:
-                done = step()
+                done = self._waiting.move(per_batch, mine, self._lease(), self._webhook_exists)
             except IntegrityError:
                 # A webhook was deleted behind our cache's back: re-read, then go on.
-                self._registry.reload()
-                done = step()
+                subs = self._registry.reload()
+                mine = self._room(subs.enabled_ids())
+                done = self._waiting.move(per_batch, mine, self._lease(), self._webhook_exists)
             if done.adopted:
                 self._adopt(done.adopted)
             if done.queued:
                 self._notify(done.queued)
             if done.events < per_batch:
                 return
-
-    def _from_journal(self, journal: WebhookJournal, limit: int) -> FanOut:
-        journaled = journal.oldest(limit)
-        if not journaled:
-            return FanOut(0, [], set())
-        done = self._outbox.store_fanned([j.event for j in journaled], self._reserve,
-                                         self._lease(), self._webhook_exists)
-        journal.remove_through(journaled[-1].position)
-        return done
-
-    def _store_for_known_webhooks(self, event: NewEvent) -> None:
-        known = self._registry.reload().endpoints
-        targets = [t for t in event.targets if t[0] in known]
-        if len(targets) < len(event.targets):
-            log.warning("event %s: dropped deliveries to deleted webhooks", event.event_id)
-        try:
-            self._outbox.store(replace(event, targets=targets))
-        except IntegrityError:  # deleted again meanwhile
-            log.warning("dropped deliveries of event %s: webhooks no longer exist",
-                        event.event_id)
 
     def _lease(self) -> float:
         return self._settings().webhook_lease_seconds

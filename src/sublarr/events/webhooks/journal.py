@@ -4,7 +4,7 @@ SQLite has one writer per database file, and the scheduler writes the main
 database all the time (delivery rows, leases, outcomes, in transactions of
 a few milliseconds).  An emit that had to wait for one of those would wait
 that long.  So with SQLite an emit appends its event (envelope + targets)
-to ``<data dir>/webhook-intake.db`` instead: a database file of its own,
+to ``<data dir>/webhook-journal.db`` instead: a database file of its own,
 written only by producers and by this module's short deletes, both taking
 turns on one lock.  The scheduler copies the events into the outbox (one
 transaction: event row + delivery rows), then deletes them here; after a
@@ -15,10 +15,15 @@ every committed append through a crash or kill -9 of the process.  The file
 is a queue, not a schema of record, so it is created here rather than by a
 migration.  PostgreSQL needs none of this (writers do not block each other);
 there, events go straight to ``webhook_events``.
+
+Earlier releases called the file ``webhook-intake.db``. At start, the
+events still waiting in a file of that name are copied into this one (one
+transaction, skipping any copied already), and the old file is removed.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from datetime import datetime, timezone
@@ -33,7 +38,11 @@ from sublarr.events.webhooks.outbox_rows import (
     encode_targets,
 )
 
-FILE_NAME = "webhook-intake.db"
+log = logging.getLogger(__name__)
+
+FILE_NAME = "webhook-journal.db"
+LEGACY_FILE_NAMES = ("webhook-intake.db",)  # what the journal was called before
+SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 # Checkpoint the journal after this many removed events (its WAL would grow
 # forever otherwise: automatic checkpoints are off so no emit pays for one).
 CHECKPOINT_EVERY = 2000
@@ -66,6 +75,8 @@ class WebhookJournal:
         self._lock = threading.Lock()
         self._writer: sqlite3.Connection | None = _connect(path)
         self._writer.execute(_SCHEMA)
+        for name in LEGACY_FILE_NAMES:
+            _take_over(self._writer, Path(data_dir) / name)
         self._reader = _connect(path)
         # The scheduler reads; an API or metrics thread may count meanwhile.
         self._reader_lock = threading.Lock()
@@ -120,6 +131,43 @@ class WebhookJournal:
                 self._writer = None
         with self._reader_lock:
             self._reader.close()
+
+
+def _take_over(writer: sqlite3.Connection, old: Path) -> None:
+    """Copy the events waiting in a journal file of an older name, then remove it.
+
+    A second process doing the same waits for the first on the write lock and
+    then finds every event copied; the old file is never created by this.
+    """
+    if not old.exists():
+        return
+    try:
+        source = sqlite3.connect(f"file:{old}?mode=rw", uri=True,
+                                 timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.OperationalError:  # removed meanwhile by another process
+        return
+    try:
+        rows = source.execute("SELECT event_id, event_name, payload, created_at, targets "
+                              "FROM intake ORDER BY id").fetchall()
+    except sqlite3.OperationalError:  # an empty file (no table): nothing waits in it
+        rows = []
+    finally:
+        source.close()  # checkpoints its WAL: nothing is left in -wal after this
+    copied = 0
+    if rows:
+        writer.execute("BEGIN IMMEDIATE")
+        try:
+            present = {event_id for (event_id,) in writer.execute("SELECT event_id FROM intake")}
+            fresh = [row for row in rows if row[0] not in present]
+            writer.executemany(_APPEND, fresh)
+            writer.execute("COMMIT")
+        except BaseException:
+            writer.execute("ROLLBACK")
+            raise
+        copied = len(fresh)
+    for suffix in SQLITE_SUFFIXES:
+        Path(f"{old}{suffix}").unlink(missing_ok=True)
+    log.info("moved %d waiting webhook events from %s to %s", copied, old.name, FILE_NAME)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -38,6 +38,7 @@ from sublarr.events.webhooks.maintenance import Maintenance
 from sublarr.events.webhooks.outbox import Outbox
 from sublarr.events.webhooks.outbox_rows import PENDING, NewEvent
 from sublarr.events.webhooks.subscriptions import SubscriptionRegistry
+from sublarr.events.webhooks.waiting import JournalEvents, TableEvents, WaitingEvents
 from sublarr.services import Services
 
 log = logging.getLogger(__name__)
@@ -54,10 +55,9 @@ class OutboxWriter:
     per emit would make the producer wait milliseconds).
     """
 
-    def __init__(self, outbox: Outbox, journal: WebhookJournal | None, registry: SubscriptionRegistry,
+    def __init__(self, waiting: WaitingEvents, registry: SubscriptionRegistry,
                  scheduler: WebhookScheduler) -> None:
-        # SQLite: the producers' own journal file; PostgreSQL: the outbox table
-        self._store = journal.append if journal is not None else outbox.store_event
+        self._store = waiting.append
         self._registry = registry
         self._scheduler = scheduler
 
@@ -88,7 +88,7 @@ class Webhooks:
     """The webhook subsystem of one app (``services.components["webhooks"]``)."""
 
     outbox: Outbox
-    journal: WebhookJournal | None
+    waiting: WaitingEvents
     registry: SubscriptionRegistry
     scheduler: WebhookScheduler
     sender: HttpSender
@@ -97,11 +97,16 @@ class Webhooks:
     replays: ReplayProgress
     metrics: DeliveryMetrics
 
+    @property
+    def journal(self) -> WebhookJournal | None:
+        """The producers' journal file (SQLite), else None."""
+        return self.waiting.journal
+
     def pending(self, webhook_id: int | None = None) -> int:
-        """Deliveries not finished yet, including those of events still in the journal
-        (an event moving from the journal to the outbox meanwhile may count twice)."""
-        waiting = self.journal.targets_waiting(webhook_id) if self.journal is not None else 0
-        return self.outbox.count(status=PENDING, webhook_id=webhook_id) + waiting
+        """Deliveries not finished yet, including those of events still waiting for
+        their rows (an event moving meanwhile may count twice)."""
+        return (self.outbox.count(status=PENDING, webhook_id=webhook_id)
+                + self.waiting.waiting(webhook_id))
 
     def changed(self) -> None:
         """A webhook or notification channel was created, edited or deleted here."""
@@ -135,27 +140,28 @@ class Webhooks:
 def build_webhooks(services: Services, metrics: DeliveryMetrics) -> Webhooks:
     settings: Callable[[], Settings] = lambda: services.settings.current  # noqa: E731
     outbox = Outbox(services.db)
-    journal = _journal_for(services.db)
+    waiting = _waiting_for(services.db, outbox)
     registry = SubscriptionRegistry(services.db)
     registry.reload()
     current = settings()
     sender = HttpSender(max_connections=current.webhook_workers)
-    scheduler = WebhookScheduler(outbox, registry, services.bus, settings, sender, journal,
+    scheduler = WebhookScheduler(outbox, waiting, registry, services.bus, settings, sender,
                                  count_final=metrics)
     maintenance = Maintenance(services.db, outbox, settings)
     replays = ReplayProgress(services.db, services.progress.emit, current.webhook_thread_nice)
-    webhooks = Webhooks(outbox, journal, registry, scheduler, sender, maintenance, settings,
+    webhooks = Webhooks(outbox, waiting, registry, scheduler, sender, maintenance, settings,
                         replays, metrics)
     _pending_gauge(services, webhooks.pending)
     return webhooks
 
 
-def _journal_for(db: Database) -> WebhookJournal | None:
-    """The producers' journal, next to a SQLite database file (see events.webhooks.journal)."""
+def _waiting_for(db: Database, outbox: Outbox) -> WaitingEvents:
+    """The producers' journal next to a SQLite database file, else the outbox's
+    event table (see events.webhooks.waiting)."""
     path = db.engine.url.database if db.dialect == "sqlite" else None
     if not path or path == ":memory:":
-        return None
-    return WebhookJournal(Path(path).parent)
+        return TableEvents(outbox)
+    return JournalEvents(WebhookJournal(Path(path).parent), outbox)
 
 
 def _pending_gauge(services: Services, pending: Callable[[], int]) -> None:
@@ -170,8 +176,7 @@ def init_webhooks(app: Flask, services: Services, metrics: DeliveryMetrics) -> N
     """Subscribe the outbox to the bus and start the scheduler."""
     webhooks = build_webhooks(services, metrics)
     services.components[COMPONENT_KEY] = webhooks
-    services.bus.subscribe(OutboxWriter(webhooks.outbox, webhooks.journal, webhooks.registry,
-                                        webhooks.scheduler))
+    services.bus.subscribe(OutboxWriter(webhooks.waiting, webhooks.registry, webhooks.scheduler))
     webhooks.scheduler.start()
     webhooks.maintenance.start()
     services.on_shutdown("replay progress", webhooks.replays.stop)

@@ -14,6 +14,7 @@ its dead predecessors' leases at once.  Row states: ``pending`` →
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 
@@ -83,15 +84,16 @@ class Outbox(EventStore):
 
     def webhooks_with_due(self, webhook_ids: Iterable[int], now: datetime | None = None
                           ) -> set[int]:
-        """Which of ``webhook_ids`` have a due, unleased pending row (one probe each;
-        rows of expired leases count after :meth:`expire_leases`)."""
-        now = now or utcnow()
-        found: set[int] = set()
+        """Which of ``webhook_ids`` have a due, unleased pending row (rows of expired
+        leases count after :meth:`expire_leases`)."""
+        ids = sorted(webhook_ids)
+        if not ids:
+            return set()
+        listed = json.dumps(ids) if self._is_sqlite else ids
+        stamp = self._to_db(now or utcnow())
         with self._db.engine.connect() as conn:
-            for wid in webhook_ids:
-                if conn.execute(self._probe, {"p_wid": wid, "p_now": now}).first() is not None:
-                    found.add(wid)
-        return found
+            rows = conn.exec_driver_sql(self._due_sql, (listed, stamp)).all()
+        return {int(row[0]) for row in rows}
 
     def next_due_at(self, webhook_ids: Iterable[int]) -> datetime | None:
         """The earliest ``next_attempt_at`` of pending rows of these webhooks, or None."""

@@ -104,12 +104,16 @@ def envelopes_statement():  # noqa: ANN201
             .where(e.c.event_id.in_(bindparam("e_ids", expanding=True))))
 
 
-def probe_statement():  # noqa: ANN201
-    t = DELIVERIES
-    now = bindparam("p_now", type_=UTCDateTime())
-    return (select(t.c.id)
-            .where(t.c.webhook_id == bindparam("p_wid"), CLAIMABLE, t.c.next_attempt_at <= now)
-            .limit(1))
+def due_webhooks_sql(dialect: str) -> str:
+    """Which of a list of webhooks have a due, unleased row: one statement for the
+    whole list, an index probe per webhook inside the database (a query per
+    webhook from Python held the GIL for milliseconds with a hundred webhooks)."""
+    exists = (f"EXISTS (SELECT 1 FROM {DELIVERIES.name} WHERE webhook_id = {{wid}} "
+              f"AND {CLAIMABLE_SQL} AND next_attempt_at <= {{now}})")
+    if dialect == "sqlite":  # the ids as a JSON array
+        return f"SELECT value FROM json_each(?) WHERE {exists.format(wid='value', now='?')}"
+    return (f"SELECT ids.id FROM unnest(CAST(%s AS integer[])) AS ids(id) "
+            f"WHERE {exists.format(wid='ids.id', now='%s')}")
 
 
 def record_sql(marker: str) -> str:

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 BATCH_LIMIT = 256
 # After the first result arrives, wait this long for more: one transaction
 # then stores many results (throughput); a stored outcome is only this late.
-LINGER_SECONDS = 0.01
+LINGER_SECONDS = 0.025
 STORE_RETRY_SECONDS = 0.5
 GONE_REASON = "endpoint answered 410 Gone"
 

@@ -24,13 +24,13 @@ from sublarr.db.unavailable import describe_error, is_database_unavailable
 from sublarr.events.bus import EventBus
 from sublarr.events.runlog import Run
 from sublarr.events.webhooks.fanout import FanOutWriter
-from sublarr.events.webhooks.journal import WebhookJournal
 from sublarr.events.webhooks.outbox import Outbox
 from sublarr.events.webhooks.outbox_rows import Claimed, NewEvent
 from sublarr.events.webhooks.results import Recorder
 from sublarr.events.webhooks.sender import AttemptResult, HttpSender
 from sublarr.events.webhooks.slots import SendSlots
 from sublarr.events.webhooks.subscriptions import SubscriptionRegistry
+from sublarr.events.webhooks.waiting import WaitingEvents
 from sublarr.events.webhooks.workers import Job, SenderWorkers
 from sublarr.owners import owner_is_gone
 
@@ -79,7 +79,7 @@ def free_dead_leases(outbox: Outbox) -> tuple[int, float]:
     return released, OWNER_CHECK_BUSY_SECONDS if others else OWNER_CHECK_IDLE_SECONDS
 
 
-def _release_and_close(outbox: Outbox, journal: WebhookJournal | None, sender: HttpSender,
+def _release_and_close(outbox: Outbox, waiting: WaitingEvents, sender: HttpSender,
                        leftovers: list[str]) -> None:
     """At stop: give buffered rows back, then close the outbox, journal and sender."""
     try:
@@ -87,8 +87,7 @@ def _release_and_close(outbox: Outbox, journal: WebhookJournal | None, sender: H
     except Exception:  # the leases run out by themselves
         log.warning("could not release %d buffered deliveries", len(leftovers), exc_info=True)
     outbox.close()
-    if journal is not None:
-        journal.close()
+    waiting.close()
     sender.close()
 
 
@@ -103,16 +102,15 @@ def _log_step_failure(exc: Exception) -> None:
 class WebhookScheduler:
     """Owns the scheduler thread, the sender workers and the recorder of one process."""
 
-    def __init__(self, outbox: Outbox, registry: SubscriptionRegistry, bus: EventBus,
-                 settings: Callable[[], Settings], sender: HttpSender,
-                 journal: WebhookJournal | None = None,
+    def __init__(self, outbox: Outbox, waiting: WaitingEvents, registry: SubscriptionRegistry,
+                 bus: EventBus, settings: Callable[[], Settings], sender: HttpSender,
                  count_final: Callable[[Run], None] = lambda _run: None) -> None:
         self._outbox = outbox
-        self._journal = journal
+        self._waiting = waiting
         self._registry = registry
         self._recorder = Recorder(outbox, bus, settings, on_settled=self._settled,
                                   count_final=count_final)
-        self._fanout = FanOutWriter(outbox, registry, settings, journal, reserve=self.reserve,
+        self._fanout = FanOutWriter(waiting, registry, settings, room=self.room,
                                     adopt=self.adopt, notify=self.notify,
                                     stopping=lambda: self._stopping)
         self._workers = SenderWorkers(settings().webhook_workers, sender,
@@ -156,7 +154,7 @@ class WebhookScheduler:
         leftovers = self._slots.buffered_ids()
         self._recorder.stop()
         self._fanout.store_deferred_at_stop()
-        _release_and_close(self._outbox, self._journal, self._sender, leftovers)
+        _release_and_close(self._outbox, self._waiting, self._sender, leftovers)
 
     def notify(self, webhook_ids: Iterable[int]) -> None:
         """New rows exist for these webhooks (called by the producer; never blocks long)."""
@@ -169,12 +167,14 @@ class WebhookScheduler:
     def events_stored(self) -> None:
         """The producer stored an event some webhook wants: write its rows soon."""
         with self._cond:
-            self._fanout_due = True
-            self._cond.notify()
+            if not self._fanout_due:  # else the scheduler was told already
+                self._fanout_due = True
+                self._cond.notify()
 
-    def reserve(self, webhook_ids: Iterable[int]) -> set[int]:
-        """The webhooks with room for a new row now: the fan-out stores their rows leased
-        to us and hands them over with :meth:`adopt` (no claim query per row)."""
+    def room(self, webhook_ids: Iterable[int]) -> set[int]:
+        """The webhooks with room for new rows now (asked before a fan-out transaction):
+        the fan-out stores their rows leased to us and hands them over with
+        :meth:`adopt` after its commit (no claim query per row)."""
         cap = self._cap()
         with self._cond:
             if self._stopping or not self._started:
@@ -218,7 +218,7 @@ class WebhookScheduler:
                 fan_out, self._fanout_due = self._fanout_due, False
             try:
                 now = time.monotonic()
-                self._fanout.flush_deferred()
+                fan_out |= self._fanout.flush_deferred()
                 if fan_out or now >= next_poll:
                     self._fanout.fan_out()
                 if now >= self._next_owner_check:

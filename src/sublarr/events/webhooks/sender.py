@@ -19,6 +19,7 @@ import re
 import ssl
 import threading
 import time
+import functools
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -50,6 +51,15 @@ _STALE_CONNECTION_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError
                             BrokenPipeError)
 
 Origin = tuple[str, str, int]
+
+
+@functools.cache
+def _no_retries() -> urllib3.Retry:
+    """What ``retries=False`` becomes inside urllib3, made once: never retry, never
+    follow a redirect (a Retry is never changed in place, so one can be shared)."""
+    from urllib3.util.retry import Retry
+
+    return Retry(False, redirect=False)
 
 
 class InvalidRequest(ValueError):
@@ -203,12 +213,11 @@ class HttpSender:
 
     def _urlopen(self, pool: urllib3.HTTPConnectionPool, target: str, body: bytes,
                  headers: Mapping[str, str]) -> urllib3.BaseHTTPResponse:
-        import urllib3
-
-        left = self._clock.remaining()
-        return pool.urlopen("POST", target, body=body, headers=dict(headers), retries=False,
+        # The connections themselves keep to the deadline; this timeout only has
+        # to be a number (urllib3 makes its Timeout object from it).
+        return pool.urlopen("POST", target, body=body, headers=headers, retries=_no_retries(),
                             redirect=False, assert_same_host=False,
-                            timeout=urllib3.Timeout(connect=left, read=left),
+                            timeout=self._clock.remaining(),
                             preload_content=False, decode_content=False)
 
     @staticmethod
