@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sublarr.helper_env import media_tool_environment
 from sublarr.library.languages import to_iso639_1
+from sublarr.wanted.matroska import read_subtitle_tracks
 from sublarr.wanted.probe_cache import NOTHING, FileStamp, ProbeCache, ProbeResult
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,6 @@ MAX_WORKERS = 8
 STORE_EVERY = 100  # probe results written to the cache per transaction
 # Only the subtitle streams' language tag and forced flag.
 PROBE_ENTRIES = "stream=index,codec_type:stream_tags=language:stream_disposition=forced"
-PROBE_LIMITS: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,14 +81,16 @@ def forced_languages(media_name: str, index: dict[str, list[ExternalSubtitle]]) 
 
 
 class EmbeddedProbe:
-    """Subtitle tracks inside media files via ffprobe, several files at once.
+    """Subtitle tracks inside media files, several files at once.
 
-    Misses run on a small pool of threads (one ffprobe child each, at most
-    ``workers()`` at a time); results are kept in ``cache`` (when given) by
-    path, size and mtime, so a file is probed once until it changes.  A probe
-    that fails (corrupt file, timeout, ffprobe gone) answers "nothing
-    embedded"; each cause is logged once at warning level, repeats at debug.
-    Without ffprobe every answer is "nothing embedded" (never an error).
+    Matroska/WebM files are read in-process from their track headers
+    (:mod:`sublarr.wanted.matroska`); other files, and Matroska files that
+    reader is unsure of, go to ffprobe.  Misses run on a small pool of threads
+    (at most ``workers()`` at a time); results are kept in ``cache`` (when
+    given) by path, size and mtime, so a file is probed once until it changes.
+    A probe that fails (corrupt file, timeout, ffprobe missing) answers
+    "nothing embedded"; each cause is logged once at warning level, repeats at
+    debug.  Never an error.
     """
 
     def __init__(self, executable: str | None = None,
@@ -100,14 +102,16 @@ class EmbeddedProbe:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._causes_logged: set[str] = set()
-        self.probes_run = 0  # ffprobe children started by this probe (progress, benchmarks)
+        # What this probe did (progress, benchmarks): files examined, ffprobe children started.
+        self.files_probed = 0
+        self.ffprobe_runs = 0
 
     @property
     def available(self) -> bool:
-        return bool(self.executable) and not self._stopping.is_set()
+        return not self._stopping.is_set()
 
     def stop(self) -> None:
-        """Start no more ffprobe children (shutdown); running ones finish or time out."""
+        """Start no more probes (shutdown); running ffprobe children finish or time out."""
         self._stopping.set()
 
     def languages(self, path: str) -> frozenset[str]:
@@ -174,14 +178,27 @@ class EmbeddedProbe:
             self._failed("cache", "the probe cache", str(exc))
 
     def _run(self, path: str) -> tuple[ProbeResult, bool]:
-        """One ffprobe child: (tracks, whether the answer may be kept)."""
+        """One file: (tracks, whether the answer may be kept)."""
         if self._stopping.is_set():
             return NOTHING, False
-        argv = [self.executable or "ffprobe", "-v", "error", *PROBE_LIMITS,
-                "-select_streams", "s", "-show_entries", PROBE_ENTRIES, "-of", "json",
-                "file:" + path]
         with self._lock:
-            self.probes_run += 1
+            self.files_probed += 1
+        try:
+            with open(path, "rb") as stream:
+                tracks = read_subtitle_tracks(stream)
+        except OSError:
+            tracks = None
+        if tracks is not None:
+            return tracks, True
+        if not self.executable:
+            return NOTHING, False  # not kept: an ffprobe installed later will answer
+        return self._ffprobe(path)
+
+    def _ffprobe(self, path: str) -> tuple[ProbeResult, bool]:
+        argv = [self.executable or "ffprobe", "-v", "error", "-select_streams", "s",
+                "-show_entries", PROBE_ENTRIES, "-of", "json", "file:" + path]
+        with self._lock:
+            self.ffprobe_runs += 1
         try:
             done = subprocess.run(argv, capture_output=True, timeout=PROBE_TIMEOUT_SECONDS,
                                   check=False, env=media_tool_environment(os.environ))
