@@ -91,11 +91,12 @@ class ProbeCache:
         self._db = db
         self._pruned_at: datetime | None = None
 
-    def lookup(self, stamps: Mapping[str, FileStamp]) -> dict[str, ProbeResult]:
+    def lookup(self, stamps: Mapping[str, FileStamp],
+               now: datetime | None = None) -> dict[str, ProbeResult]:
         """Stored results of the files whose size and mtime are still those probed."""
         found: dict[str, ProbeResult] = {}
         stale_touch: list[str] = []
-        now = utcnow()
+        now = now or utcnow()
         with self._db.session() as session:
             for chunk in _chunks(sorted(stamps)):
                 rows = session.execute(select(
@@ -113,11 +114,13 @@ class ProbeCache:
                                 .values(checked_at=now))
         return found
 
-    def store(self, results: Mapping[str, tuple[FileStamp, ProbeResult]]) -> None:
-        """Save probe results (replacing older rows of the same paths) in one transaction."""
+    def store(self, results: Mapping[str, tuple[FileStamp, ProbeResult]],
+              now: datetime | None = None) -> None:
+        """Save probe results (replacing older rows of the same paths) in one transaction;
+        at most once per ``PRUNE_EVERY`` also drop rows unseen for ``UNSEEN_DAYS``."""
         if not results:
             return
-        now = utcnow()
+        now = now or utcnow()
         paths = sorted(results)
         with self._db.session() as session:
             for chunk in _chunks(paths):
