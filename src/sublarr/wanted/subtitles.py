@@ -158,7 +158,7 @@ class EmbeddedProbe:
         workers = max(1, min(MAX_WORKERS, int(self._workers()), len(misses)))
         found: dict[str, ProbeResult] = {}
         to_keep: dict[str, tuple[FileStamp, ProbeResult]] = {}
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ffprobe") as pool:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="embedded-probe") as pool:
             for path, (result, keep) in zip(misses, pool.map(self._run, misses), strict=True):
                 found[path] = result
                 if keep:
