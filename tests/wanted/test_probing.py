@@ -292,3 +292,22 @@ def test_probe_workers_setting_is_bounded(client):  # noqa: ANN001
     response = client.put("/api/v1/config", json={"wanted_probe_workers": 3})
     assert response.status_code == 200
     assert client.get("/api/v1/config").json["settings"]["wanted_probe_workers"] == 3
+
+
+def test_a_scan_probes_on_the_pool(tmp_path, data_dir, media_files):  # noqa: ANN001
+    script, log = _overlap_ffprobe(tmp_path)
+    folder = tmp_path / "watched"
+    for n in range(3):
+        _library(folder / f"Show {n}", {"mp4": media_files["mp4_subs"]})
+    app = create_app({"data_dir": data_dir, "library_roots": [str(tmp_path)],
+                      "standalone_folders": [str(folder)], "wanted_languages": ["ja"],
+                      "wanted_scan_on_start": False, "wanted_scan_interval_minutes": 0,
+                      "wanted_search_on_arrival": False},
+                     environ={**TEST_ENV, "SUBLARR_WHISPER_FFPROBE_PATH": str(script)},
+                     testing=True)
+    try:
+        report = services_of(app).components[SINK_COMPONENT].runner.scan_now()
+    finally:
+        services_of(app).shutdown()
+    assert (report.scanned, report.added) == (3, 0)  # every file has its Japanese track
+    assert _most_at_once(_runs(log)) == 2  # wanted_probe_workers' default
