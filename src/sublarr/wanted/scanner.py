@@ -99,11 +99,12 @@ class PresenceChecker:
                     and self._needs_probe(media, book.for_media(media.media_type, media.title,
                                                                 media.tags)):
                 need.append(media.path)
+        # Forget first: a file that appeared after its directory was listed keeps its answer.
+        self._probe.forget_vanished({d: self._listed[d] for d in directories
+                                     if d in self._listed})
         found = self._probe.probe_many(need)
         for path in need:
             self._embedded[path] = found.get(path, NOTHING)
-        self._probe.forget_vanished({d: self._listed[d] for d in directories
-                                     if d in self._listed})
 
     def _needs_probe(self, media: MediaFile, profile: Profile) -> bool:
         directory, name = os.path.split(media.path)
