@@ -12,7 +12,7 @@ from sublarr.wanted.subtitles import (
     EmbeddedProbe,
     external_languages,
     index_external,
-    parse_ffprobe_languages,
+    parse_ffprobe_tracks,
 )
 
 
@@ -43,17 +43,20 @@ def test_dotted_and_bracketed_release_names():
 def test_ffprobe_output_parsing():
     out = (b'{"programs": [], "streams": [{"index": 2, "tags": {"language": "eng"}},'
            b' {"tags": {"language": "und"}}, {"tags": {}}, {"index": 4}, "junk",'
-           b' {"tags": {"language": "ger"}}]}')
-    assert parse_ffprobe_languages(out) == {"en", "de"}
-    assert parse_ffprobe_languages(b"not json") == frozenset()
-    assert parse_ffprobe_languages(b"[]") == frozenset()
+           b' {"tags": {"language": "ger"}},'
+           b' {"codec_type": "subtitle", "disposition": {"forced": 1}, "tags": {"language": "fre"}},'
+           b' {"codec_type": "audio", "tags": {"language": "ita"}}]}')
+    result = parse_ffprobe_tracks(out)
+    assert (result.languages, result.forced) == ({"en", "de"}, {"fr"})
+    assert parse_ffprobe_tracks(b"not json").languages == frozenset()
+    assert parse_ffprobe_tracks(b"[]").languages == frozenset()
 
 
 def test_probe_without_ffprobe_finds_nothing(tmp_path: Path):
     media = tmp_path / "a.mkv"
     media.write_bytes(b"\0" * 100)
     probe = EmbeddedProbe(executable="")
-    assert not probe.available and probe.languages(str(media)) == frozenset()
+    assert probe.languages(str(media)) == frozenset()
 
 
 @pytest.mark.skipif(not shutil.which("ffmpeg") or not shutil.which("ffprobe"),
@@ -67,5 +70,4 @@ def test_probe_reads_embedded_tracks(tmp_path: Path):
                     "-metadata:s:s:0", "language=ger", str(media)], check=True, timeout=60)
     probe = EmbeddedProbe()
     assert probe.languages(str(media)) == {"de"}
-    assert probe.languages(str(media)) == {"de"}  # cached
     assert probe.languages(str(tmp_path / "missing.mkv")) == frozenset()

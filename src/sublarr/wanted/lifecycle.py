@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import TYPE_CHECKING, Callable
 
 from flask import Flask
@@ -16,6 +17,7 @@ from sublarr.tasks.registry import TaskRegistry, TaskSpec
 from sublarr.wanted import repo
 from sublarr.wanted.api import BATCH_COMPONENT
 from sublarr.wanted.batch import BatchSearch
+from sublarr.wanted.probe_cache import ProbeCache
 from sublarr.wanted.queue import TASK_NAME as SEARCH_TASK
 from sublarr.wanted.queue import SearchQueue
 from sublarr.wanted.scanner import WantedScanner
@@ -49,8 +51,11 @@ def init_wanted(app: Flask, services: Services) -> None:
     services.components[PROFILES_COMPONENT] = profiles
     services.bus.subscribe(profiles.on_config_updated, names=["config_updated"])
     queue.profiles = profiles.book
+    probe = EmbeddedProbe(shutil.which(services.settings.current.whisper_ffprobe_path) or "",
+                          workers=lambda: settings().wanted_probe_workers,
+                          cache=ProbeCache(services.db))
     scanner = WantedScanner(services.db, settings, services.components[SOURCES_COMPONENT],
-                            EmbeddedProbe(), profiles.book)
+                            probe, profiles.book)
     runner = holder["runner"] = ScanRunner(
         scanner, services.bus, settings, tasks,
         after_scan=lambda report: queue.notify() if report.added else None,
@@ -77,6 +82,7 @@ def init_wanted(app: Flask, services: Services) -> None:
     services.on_shutdown("wanted scans", runner.stop)
     services.on_shutdown("wanted batch search", batch.stop)
     services.on_shutdown("wanted search queue", queue.stop)
+    services.on_shutdown("embedded subtitle probes", probe.stop)  # runs first: a scan ends sooner
 
 
 def _providers_ready_in(services: Services) -> float | None:

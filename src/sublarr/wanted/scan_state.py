@@ -59,9 +59,9 @@ class ScanState:
             if len(self.missing_examples) < MISSING_EXAMPLES:
                 self.missing_examples.append(path)
 
-    def probed(self) -> None:
+    def probed(self, count: int = 1) -> None:
         with self._lock:
-            self.files_probed += 1
+            self.files_probed += count
 
     def rows(self, added: int, removed: int) -> None:
         with self._lock:
@@ -146,7 +146,8 @@ class ThrottledProgress:
 
 
 class CountingProbe:
-    """An embedded-subtitle probe that counts the files it is asked about."""
+    """An embedded-subtitle probe that counts the files it examined (kept answers
+    are not counted: those files were not read again)."""
 
     def __init__(self, probe: Any, state: ScanState) -> None:
         self._probe = probe
@@ -155,9 +156,12 @@ class CountingProbe:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._probe, name)
 
-    def languages(self, path: str) -> frozenset[str]:
-        self._state.probed()
-        return self._probe.languages(path)
+    def probe_many(self, paths: Any) -> Any:
+        before = self._probe.files_probed
+        try:
+            return self._probe.probe_many(paths)
+        finally:
+            self._state.probed(self._probe.files_probed - before)
 
 
 class LocalFiles:

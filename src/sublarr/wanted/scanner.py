@@ -23,6 +23,7 @@ from sublarr.library.sources import LibrarySources, Listings
 from sublarr.profiles.book import Profile, ProfileBook, fixed_book
 from sublarr.wanted import repo
 from sublarr.wanted.scan_state import CountingProbe, LocalFiles, ScanState
+from sublarr.wanted.probe_cache import NOTHING, ProbeResult
 from sublarr.wanted.schedule import first_search_at
 from sublarr.wanted.subtitles import (
     EmbeddedProbe,
@@ -61,12 +62,19 @@ class ScanReport:
 
 
 class PresenceChecker:
-    """Languages already covered for media files, listing each directory once."""
+    """Languages already covered for media files, listing each directory once.
+
+    Embedded tracks count for files the source has no media info for: they are
+    probed with ``probe`` (a group at once through :meth:`prefetch`, else one
+    by one when first needed) and remembered for this checker's life.
+    """
 
     def __init__(self, probe: EmbeddedProbe | None, listings: Listings | None = None) -> None:
-        self._probe = probe
+        self._probe = probe if probe is not None and probe.available else None
         self._listings: Listings = listings if listings is not None else {}
         self._indexes: dict[str, dict] = {}
+        self._listed: dict[str, list[str]] = {}  # directories that could be listed
+        self._embedded: dict[str, ProbeResult] = {}
 
     def _index(self, directory: str) -> dict:
         index = self._indexes.get(directory)
@@ -76,11 +84,54 @@ class PresenceChecker:
                 try:
                     names = os.listdir(directory)
                 except OSError:
-                    names = []
-            index = self._indexes[directory] = index_external(names)
+                    names = None
+            if names is not None:
+                self._listed[directory] = names
+            index = self._indexes[directory] = index_external(names or [])
         return index
 
+    def prefetch(self, files: Iterable[MediaFile], book: ProfileBook) -> None:
+        """Probe, concurrently, the files among ``files`` whose embedded tracks the checks
+        will need (no media info, a language not beside the file); forget kept probe
+        results of files gone from their directories."""
+        if self._probe is None:
+            return
+        need: list[str] = []
+        directories: set[str] = set()
+        for media in files:
+            directory = os.path.dirname(media.path)
+            directories.add(directory)
+            if media.embedded_languages is None and media.path not in self._embedded \
+                    and self._needs_probe(media, book.for_media(media.media_type, media.title,
+                                                                media.tags)):
+                need.append(media.path)
+        # Forget first: a file that appeared after its directory was listed keeps its answer.
+        self._probe.forget_vanished({d: self._listed[d] for d in directories
+                                     if d in self._listed})
+        found = self._probe.probe_many(need)
+        for path in need:
+            self._embedded[path] = found.get(path, NOTHING)
+
+    def _needs_probe(self, media: MediaFile, profile: Profile) -> bool:
+        directory, name = os.path.split(media.path)
+        index = self._index(directory)
+        full = {p.code for p in profile.languages if not p.forced}
+        forced = {p.code for p in profile.languages if p.forced}
+        return bool(full - external_languages(name, index)
+                    or forced - forced_languages(name, index))
+
+    def _tracks(self, media: MediaFile) -> ProbeResult:
+        """Embedded tracks of a file without media info (probed now if not prefetched)."""
+        if self._probe is None or media.embedded_languages is not None:
+            return NOTHING
+        result = self._embedded.get(media.path)
+        if result is None:
+            result = self._embedded[media.path] = self._probe.probe_many(
+                [media.path]).get(media.path, NOTHING)
+        return result
+
     def present(self, media: MediaFile, wanted: Iterable[str]) -> set[str]:
+        """Languages with a full subtitle beside the file or a full track inside it."""
         directory, name = os.path.split(media.path)
         found = external_languages(name, self._index(directory))
         missing = set(wanted) - found
@@ -88,19 +139,22 @@ class PresenceChecker:
             return found
         if media.embedded_languages is not None:
             return found | set(media.embedded_languages)
-        if self._probe is not None and self._probe.available:
-            found |= self._probe.languages(media.path)
+        return found | self._tracks(media).languages
+
+    def present_forced(self, media: MediaFile, wanted: Iterable[str] = ()) -> set[str]:
+        """Languages with a forced subtitle beside the file (or a forced track inside it
+        when one of ``wanted`` is not beside it)."""
+        directory, name = os.path.split(media.path)
+        found = forced_languages(name, self._index(directory))
+        if set(wanted) - found:
+            found |= self._tracks(media).forced
         return found
 
-    def present_forced(self, media: MediaFile) -> set[str]:
-        """Languages with a forced subtitle file beside the media."""
-        directory, name = os.path.split(media.path)
-        return forced_languages(name, self._index(directory))
-
     def satisfied(self, media: MediaFile, profile: Profile) -> set[str]:
-        """The profile's languages this file has (forced ones need a forced file)."""
+        """The profile's languages this file has (forced ones need a forced subtitle)."""
         have = self.present(media, [p.code for p in profile.languages if not p.forced])
-        forced = self.present_forced(media) if any(p.forced for p in profile.languages) else set()
+        wanted_forced = [p.code for p in profile.languages if p.forced]
+        forced = self.present_forced(media, wanted_forced) if wanted_forced else set()
         return {p.code for p in profile.languages
                 if (p.code in forced if p.forced else p.code in have)}
 
@@ -116,6 +170,8 @@ def missing_pairs(files: Iterable[MediaFile], book: ProfileBook, checker: Presen
                   profile_ids: dict[str, int] | None = None) -> dict[tuple[str, str], MediaFile]:
     """(path, language) → file for every language a file's profile wants and it lacks;
     ``profile_ids`` receives the profile each file follows."""
+    files = list(files)
+    checker.prefetch(files, book)  # embedded-track probes of the whole group, concurrently
     wants: dict[tuple[str, str], MediaFile] = {}
     for count, media in enumerate(files, start=1):
         if count % YIELD_EVERY == 0:

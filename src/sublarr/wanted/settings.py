@@ -17,6 +17,9 @@ class WantedSettings(BaseModel):
         True, description="Scan once at start-up when Sonarr, Radarr or a folder is configured")
     wanted_probe_embedded: bool = Field(
         True, description="Count embedded subtitle tracks (ffprobe) as present")
+    wanted_probe_workers: int = Field(
+        2, ge=1, le=8, description="ffprobe runs at the same time when probing files for "
+                                   "embedded subtitle tracks")
 
     wanted_scan_retry_seconds: int = Field(
         300, ge=1, le=24 * 3600,

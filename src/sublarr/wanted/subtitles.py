@@ -8,11 +8,16 @@ import os
 import shutil
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable, Mapping
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from sublarr.helper_env import media_tool_environment
 from sublarr.library.languages import to_iso639_1
+from sublarr.wanted.matroska import read_subtitle_tracks
+from sublarr.wanted.probe_cache import NOTHING, FileStamp, ProbeCache, ProbeResult
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +25,11 @@ SUBTITLE_EXTENSIONS = frozenset({".srt", ".ass", ".ssa", ".vtt", ".sub", ".sup",
                                  ".smi", ".ttml"})
 MAX_TAGS = 4  # "Name.en.hi.forced.default.srt" is as far as naming schemes go
 PROBE_TIMEOUT_SECONDS = 30
+DEFAULT_WORKERS = 2
+MAX_WORKERS = 8
+STORE_EVERY = 100  # probe results written to the cache per transaction
+# Only the subtitle streams' language tag and forced flag.
+PROBE_ENTRIES = "stream=index,codec_type:stream_tags=language:stream_disposition=forced"
 
 
 @dataclass(frozen=True)
@@ -71,61 +81,173 @@ def forced_languages(media_name: str, index: dict[str, list[ExternalSubtitle]]) 
 
 
 class EmbeddedProbe:
-    """Subtitle track languages inside a file via ffprobe; cached by (size, mtime).
+    """Subtitle tracks inside media files, several files at once.
 
-    Without ffprobe on PATH every answer is "nothing embedded" (the check is
-    skipped, never an error).
+    Matroska/WebM files are read in-process from their track headers
+    (:mod:`sublarr.wanted.matroska`); other files, and Matroska files that
+    reader is unsure of, go to ffprobe.  Misses run on a small pool of threads
+    (at most ``workers()`` at a time); results are kept in ``cache`` (when
+    given) by path, size and mtime, so a file is probed once until it changes.
+    A probe that fails (corrupt file, timeout, ffprobe missing) answers
+    "nothing embedded"; each cause is logged once at warning level, repeats at
+    debug.  Never an error.
     """
 
-    def __init__(self, executable: str | None = None) -> None:
+    def __init__(self, executable: str | None = None,
+                 workers: Callable[[], int] | int = DEFAULT_WORKERS,
+                 cache: ProbeCache | None = None) -> None:
         self.executable = executable if executable is not None else shutil.which("ffprobe")
-        self._cache: dict[tuple[str, int, int], frozenset[str]] = {}
+        self._workers = workers if callable(workers) else (lambda: workers)
+        self._cache = cache
+        self._stopping = threading.Event()
         self._lock = threading.Lock()
+        self._causes_logged: set[str] = set()
+        # What this probe did (progress, benchmarks): files examined, ffprobe children started.
+        self.files_probed = 0
+        self.ffprobe_runs = 0
 
     @property
     def available(self) -> bool:
-        return bool(self.executable)
+        return not self._stopping.is_set()
+
+    def stop(self) -> None:
+        """Start no more probes (shutdown); running ffprobe children finish or time out."""
+        self._stopping.set()
 
     def languages(self, path: str) -> frozenset[str]:
-        if not self.executable:
-            return frozenset()
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return frozenset()
-        if stat.st_size == 0:  # nothing to probe (placeholder or still being created)
-            return frozenset()
-        key = (path, stat.st_size, stat.st_mtime_ns)
-        with self._lock:
-            cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        found = self._run(path)
-        with self._lock:
-            self._cache[key] = found
+        """Languages of the full (not forced-only) subtitle tracks inside ``path``."""
+        return self.probe_many([path]).get(path, NOTHING).languages
+
+    def probe_many(self, paths: Iterable[str]) -> dict[str, ProbeResult]:
+        """Tracks of each file in ``paths`` that exists and is not empty; kept results
+        are not probed again, the others are probed concurrently and kept."""
+        if not self.available:
+            return {}
+        stamps: dict[str, FileStamp] = {}
+        for path in dict.fromkeys(paths):
+            stamp = FileStamp.of(path)
+            if stamp is not None and stamp.size > 0:  # empty: a placeholder, nothing to probe
+                stamps[path] = stamp
+        if not stamps:
+            return {}
+        found = self._kept(stamps)
+        misses = [path for path in stamps if path not in found]
+        if misses:
+            found.update(self._probe_misses(misses, stamps))
         return found
 
-    def _run(self, path: str) -> frozenset[str]:
-        argv = [self.executable, "-v", "error", "-select_streams", "s",
-                "-show_entries", "stream_tags=language", "-of", "json", "file:" + path]
+    def forget_vanished(self, listings: Mapping[str, Iterable[str]]) -> None:
+        """Drop kept results of files no longer in these (just listed) directories."""
+        if self._cache is not None and listings:
+            try:
+                self._cache.forget_vanished(listings)
+            except SQLAlchemyError as exc:
+                self._failed("cache", "the probe cache", str(exc))
+
+    def _kept(self, stamps: dict[str, FileStamp]) -> dict[str, ProbeResult]:
+        if self._cache is None:
+            return {}
+        try:
+            return self._cache.lookup(stamps)
+        except SQLAlchemyError as exc:
+            self._failed("cache", "the probe cache", str(exc))
+            return {}
+
+    def _probe_misses(self, misses: list[str],
+                      stamps: dict[str, FileStamp]) -> dict[str, ProbeResult]:
+        workers = max(1, min(MAX_WORKERS, int(self._workers()), len(misses)))
+        found: dict[str, ProbeResult] = {}
+        to_keep: dict[str, tuple[FileStamp, ProbeResult]] = {}
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="embedded-probe") as pool:
+            for path, (result, keep) in zip(misses, pool.map(self._run, misses), strict=True):
+                found[path] = result
+                if keep:
+                    to_keep[path] = (stamps[path], result)
+                if len(to_keep) >= STORE_EVERY:
+                    self._keep(to_keep)
+                    to_keep = {}
+        self._keep(to_keep)
+        return found
+
+    def _keep(self, results: dict[str, tuple[FileStamp, ProbeResult]]) -> None:
+        if self._cache is None or not results:
+            return
+        try:
+            self._cache.store(results)
+        except SQLAlchemyError as exc:
+            self._failed("cache", "the probe cache", str(exc))
+
+    def _run(self, path: str) -> tuple[ProbeResult, bool]:
+        """One file: (tracks, whether the answer may be kept)."""
+        if self._stopping.is_set():
+            return NOTHING, False
+        with self._lock:
+            self.files_probed += 1
+        try:
+            with open(path, "rb") as stream:
+                tracks = read_subtitle_tracks(stream)
+        except OSError:
+            tracks = None
+        if tracks is not None:
+            return tracks, True
+        if not self.executable:
+            return NOTHING, False  # not kept: an ffprobe installed later will answer
+        return self._ffprobe(path)
+
+    def _ffprobe(self, path: str) -> tuple[ProbeResult, bool]:
+        argv = [self.executable or "ffprobe", "-v", "error", "-select_streams", "s",
+                "-show_entries", PROBE_ENTRIES, "-of", "json", "file:" + path]
+        with self._lock:
+            self.ffprobe_runs += 1
         try:
             done = subprocess.run(argv, capture_output=True, timeout=PROBE_TIMEOUT_SECONDS,
                                   check=False, env=media_tool_environment(os.environ))
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            log.warning("ffprobe failed for %s: %s", path, exc)
-            return frozenset()
-        return parse_ffprobe_languages(done.stdout)
+        except subprocess.TimeoutExpired:
+            self._failed("timeout", path, f"no answer within {PROBE_TIMEOUT_SECONDS} s")
+            return NOTHING, False  # maybe a slow share: try again next scan
+        except OSError as exc:
+            self._failed("start", path, f"cannot run {self.executable}: {exc}")
+            return NOTHING, False
+        if done.returncode != 0:
+            # Corrupt or not media: kept, so an unchanged bad file is not probed every scan.
+            self._failed("unreadable", path, _last_line(done.stderr) or
+                         f"exit status {done.returncode}")
+            return NOTHING, True
+        return parse_ffprobe_tracks(done.stdout), True
+
+    def _failed(self, cause: str, subject: str, detail: str) -> None:
+        with self._lock:
+            first = cause not in self._causes_logged
+            self._causes_logged.add(cause)
+        if first:
+            log.warning("embedded subtitle probe: %s: %s (counted as no embedded subtitles; "
+                        "further failures of this kind are logged at debug level)",
+                        subject, detail)
+        else:
+            log.debug("embedded subtitle probe: %s: %s", subject, detail)
 
 
-def parse_ffprobe_languages(output: bytes) -> frozenset[str]:
+def _last_line(stderr: bytes) -> str:
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    return next((line for line in reversed(lines) if line), "")[:300]
+
+
+def parse_ffprobe_tracks(output: bytes) -> ProbeResult:
+    """ffprobe's JSON (subtitle streams) into full and forced-only track languages (pure)."""
     try:
         streams = json.loads(output or b"{}").get("streams", [])
     except (ValueError, AttributeError):
-        return frozenset()
-    found = set()
+        return NOTHING
+    full: set[str] = set()
+    forced: set[str] = set()
     for stream in streams if isinstance(streams, list) else []:
-        tags = stream.get("tags") if isinstance(stream, dict) else None
+        if not isinstance(stream, dict) or stream.get("codec_type", "subtitle") != "subtitle":
+            continue
+        tags = stream.get("tags")
         code = to_iso639_1(tags.get("language", "")) if isinstance(tags, dict) else None
-        if code:
-            found.add(code)
-    return frozenset(found)
+        if not code:
+            continue
+        disposition = stream.get("disposition")
+        is_forced = isinstance(disposition, dict) and disposition.get("forced") == 1
+        (forced if is_forced else full).add(code)
+    return ProbeResult(frozenset(full), frozenset(forced))

@@ -44,4 +44,5 @@ class WhisperSettings(BaseModel):
         description="ffmpeg program (a name looked up on PATH or a path); environment only")
     whisper_ffprobe_path: str = bootstrap(
         "ffprobe", min_length=1,
-        description="ffprobe program (a name looked up on PATH or a path); environment only")
+        description="ffprobe program (a name looked up on PATH or a path), also used to find "
+                    "embedded subtitle tracks; environment only")
