@@ -262,12 +262,16 @@ class WantedScanner:
         local = LocalFiles(listings)
         wants: dict[tuple[str, str], MediaFile] = {}
         profile_ids: dict[str, int] = {}
+        present: list[MediaFile] = []
         for media in files:
             if not state.first_time(media.path):
                 continue  # Sonarr/Radarr data wins over a watched folder listing it too
             if not local.exists(media.path):
                 state.not_found(media.path)  # wrong path_mappings or unmounted: keep rows
                 continue
+            present.append(media)
+        checker.prefetch(present, book)  # embedded-track probes of the part, concurrently
+        for media in present:
             profile = book.for_media(media.media_type, media.title, media.tags)
             profile_ids[media.path] = profile.id
             for language in wanted_codes(profile, checker.satisfied(media, profile)):
