@@ -187,3 +187,15 @@ def documented(summary: str, **kwargs: Any) -> Callable[[Callable], Callable]:
         return view
 
     return mark
+
+
+def settle_subscription(fields: dict[str, Any], stored: tuple[list[str], list[Any]] | None,
+                        **options: Any) -> None:
+    """A subscriber's ``events``/``filters`` settled in ``fields`` (see
+    :func:`sublarr.events.subscription.settle`); a 422 naming the filter otherwise."""
+    from sublarr.events import subscription
+
+    try:
+        subscription.settle(fields, stored, **options)
+    except subscription.SubscriptionError as exc:
+        raise UnprocessableError(str(exc), [{"loc": exc.loc, "msg": str(exc)}]) from None

@@ -17,6 +17,7 @@ from sublarr.api.validation import (
     page_json,
     parse_body,
     parse_query,
+    settle_subscription,
 )
 from sublarr.db import hook_log
 from sublarr.events.hooks import repo as hook_configs
@@ -216,7 +217,7 @@ def create_hook():  # noqa: ANN201
     if subscription.sent_nulls(body):
         raise UnprocessableError("these fields cannot be null",
                                  {"fields": subscription.sent_nulls(body)})
-    _settled(fields, None)
+    settle_subscription(fields, None)
     engine = _engine()
     _checked_script_path(engine, body.script_path)
     with current_services().db.session() as session:
@@ -246,7 +247,7 @@ def update_hook(hook_id: int):  # noqa: ANN201
         _checked_script_path(engine, changes["script_path"])
     with current_services().db.session() as session:
         existing = _existing(session, hook_id)
-        _settled(changes, (hook_configs.events_of(existing),
+        settle_subscription(changes, (hook_configs.events_of(existing),
                            hook_configs.hook_to_dict(existing)["filters"]))
         hook = hook_configs.update_hook(session, existing, changes)
         out = hook_configs.hook_to_dict(hook)
@@ -274,12 +275,6 @@ def test_hook(hook_id: int):  # noqa: ANN201
     envelope, result = _engine().run_test(spec, body.message)
     return jsonify({"hook_id": hook_id, "event_id": envelope["id"], **result.to_dict()})
 
-
-def _settled(fields: dict[str, Any], stored: tuple[list[str], list[Any]] | None) -> None:
-    try:
-        subscription.settle(fields, stored)
-    except subscription.SubscriptionError as exc:
-        raise UnprocessableError(str(exc), [{"loc": exc.loc, "msg": str(exc)}]) from None
 
 
 def _existing(session: Any, hook_id: int) -> Any:

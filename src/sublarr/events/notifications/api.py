@@ -13,8 +13,8 @@ from typing import Any, Optional
 from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from sublarr.api.errors import NotFoundError, UnprocessableError
-from sublarr.api.validation import MAX_ROW_ID, documented, json_object, parse_body
+from sublarr.api.errors import UnprocessableError
+from sublarr.api.validation import documented, json_object, parse_body, settle_subscription
 from sublarr.db.base import utcnow
 from sublarr.events import runlog, subscription
 from sublarr.events.bus import build_envelope, new_event_id
@@ -22,6 +22,7 @@ from sublarr.events.catalog import CATALOG
 from sublarr.events.notifications import channel, templates
 from sublarr.events.notifications.delivery import notify
 from sublarr.events.webhooks import repo as configs
+from sublarr.events.webhooks.api import config_or_404
 from sublarr.events.webhooks.lifecycle import TEST_MESSAGE, webhooks_of
 from sublarr.events.webhooks.subscriptions import endpoint_of
 from sublarr.services import current_services
@@ -122,18 +123,8 @@ def _unprocessable(message: str, field: str) -> UnprocessableError:
 
 
 def _row_or_404(session, notification_id: int):  # noqa: ANN001, ANN202
-    row = configs.get(session, notification_id, configs.NOTIFICATION) \
-        if notification_id <= MAX_ROW_ID else None
-    if row is None:
-        raise NotFoundError(f"notification {notification_id} not found")
-    return row
+    return config_or_404(session, notification_id, configs.NOTIFICATION, "notification")
 
-
-def _settle_sets(fields: dict[str, Any], stored: tuple[list[str], list[Any]] | None) -> None:
-    try:
-        subscription.settle(fields, stored, default_events=["*"])
-    except subscription.SubscriptionError as exc:
-        raise UnprocessableError(str(exc), [{"loc": exc.loc, "msg": str(exc)}]) from None
 
 
 def _check_url(url: str) -> None:
@@ -169,7 +160,7 @@ def create_notification():  # noqa: ANN201
         raise UnprocessableError("these fields cannot be null",
                                  {"fields": subscription.sent_nulls(body)})
     fields = body.model_dump()
-    _settle_sets(fields, None)
+    settle_subscription(fields, None, default_events=["*"])
     _check_url(fields["url"])
     _check_templates(fields["events"], fields["title_template"], fields["body_template"])
     with services.db.session() as session:
@@ -201,7 +192,8 @@ def update_notification(notification_id: int):  # noqa: ANN201
         _check_url(changes["url"])
     with services.db.session() as session:
         row = _row_or_404(session, notification_id)
-        _settle_sets(changes, (configs.events_of(row), configs.filters_of(row)))
+        settle_subscription(changes, (configs.events_of(row), configs.filters_of(row)),
+                            default_events=["*"])
         _check_templates(changes.get("events") or configs.events_of(row),
                          changes.get("title_template", row.title_template or ""),
                          changes.get("body_template", row.body_template or ""))

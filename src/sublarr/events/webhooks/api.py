@@ -20,7 +20,13 @@ from pydantic import (
 )
 
 from sublarr.api.errors import ApiError, ConflictError, NotFoundError, UnprocessableError
-from sublarr.api.validation import MAX_ROW_ID, documented, json_object, parse_body
+from sublarr.api.validation import (
+    MAX_ROW_ID,
+    documented,
+    json_object,
+    parse_body,
+    settle_subscription,
+)
 from sublarr.db import hook_log
 from sublarr.events import subscription
 from sublarr.events.webhooks import repo as webhook_configs
@@ -198,19 +204,17 @@ def _secret_value(raw: str | None) -> tuple[str, bool]:
     return check_secret(raw), False
 
 
-def _row_or_404(session, webhook_id: int):  # noqa: ANN001, ANN202
-    row = webhook_configs.get(session, webhook_id, webhook_configs.HTTP) \
-        if webhook_id <= MAX_ROW_ID else None
+def config_or_404(session, row_id: int, kind: str, label: str):  # noqa: ANN001, ANN201
+    """The webhook or notification channel ``row_id`` of ``kind``; 404 otherwise."""
+    row = webhook_configs.get(session, row_id, kind) if row_id <= MAX_ROW_ID else None
     if row is None:
-        raise NotFoundError(f"webhook {webhook_id} not found")
+        raise NotFoundError(f"{label} {row_id} not found")
     return row
 
 
-def _settle_sets(fields: dict[str, Any], stored: tuple[list[str], list[Any]] | None) -> None:
-    try:
-        subscription.settle(fields, stored, default_events=["*"])
-    except subscription.SubscriptionError as exc:
-        raise UnprocessableError(str(exc), [{"loc": exc.loc, "msg": str(exc)}]) from None
+def _row_or_404(session, webhook_id: int):  # noqa: ANN001, ANN202
+    return config_or_404(session, webhook_id, webhook_configs.HTTP, "webhook")
+
 
 
 def _settle_headers(changes: dict[str, Any], row: Any) -> None:
@@ -256,7 +260,7 @@ def create_webhook():  # noqa: ANN201
     if subscription.sent_nulls(body):
         raise UnprocessableError("these fields cannot be null",
                                  {"fields": subscription.sent_nulls(body)})
-    _settle_sets(fields, None)
+    settle_subscription(fields, None, default_events=["*"])
     try:
         fields["secret"], _ = _secret_value(body.secret)
     except ValueError as exc:
@@ -297,7 +301,8 @@ def update_webhook(webhook_id: int):  # noqa: ANN201
                 raise UnprocessableError(str(exc), [{"loc": ["secret"], "msg": str(exc)}]) from None
     with services.db.session() as session:
         row = _row_or_404(session, webhook_id)
-        _settle_sets(changes, (webhook_configs.events_of(row), webhook_configs.filters_of(row)))
+        settle_subscription(changes, (webhook_configs.events_of(row),
+                                      webhook_configs.filters_of(row)), default_events=["*"])
         _settle_headers(changes, row)
         webhook_configs.update_config(session, row, changes)
         view = webhook_configs.to_public(row, reveal_secret=reveal)

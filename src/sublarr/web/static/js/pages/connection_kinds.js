@@ -42,6 +42,17 @@ export function subscriptionFields(editor) {
 }
 
 // The card's summary of what a connection listens to.
+// Retries, timeout and the enabled switch of a webhook or a notification channel.
+export function deliveryFields(item) {
+  return [
+    h("div", { class: "field-row" },
+      field("retry_count", "Retries", number("retry_count", item.retry_count ?? 3, 0, 10), "0–10"),
+      field("timeout_seconds", "Timeout (s)",
+        number("timeout_seconds", item.timeout_seconds ?? 10, 1, 60), "1–60")),
+    checkbox("enabled", "Enabled", item.enabled ?? true),
+  ];
+}
+
 export function subscriptionSummary(item) {
   const events = item.events || [item.event_name || "*"];
   const names = events.includes("*") ? "every event" : events.join(", ");
@@ -76,11 +87,7 @@ export const WEBHOOK = {
       field("headers", "Extra headers", h("textarea", { name: "headers", rows: 2,
         placeholder: "Authorization: Bearer …" }, headersToText(item.headers)),
       "One \"Name: value\" per line."),
-      h("div", { class: "field-row" },
-        field("retry_count", "Retries", number("retry_count", item.retry_count ?? 3, 0, 10), "0–10"),
-        field("timeout_seconds", "Timeout (s)",
-          number("timeout_seconds", item.timeout_seconds ?? 10, 1, 60), "1–60")),
-      checkbox("enabled", "Enabled", item.enabled ?? true),
+      ...deliveryFields(item),
     ];
   },
 

@@ -2,10 +2,10 @@
 // picker that builds the apprise URL, the event set and filters, the title/body templates.
 
 import { formatTime, h, replace, uid } from "../dom.js";
-import { checkbox, field, intOrNull } from "../forms.js";
+import { field, intOrNull } from "../forms.js";
 import { PRESETS, PresetError, buildUrl, presetOf } from "../notification_presets.js";
 import { renderResult } from "../results.js";
-import { number, subscriptionFields, text } from "./connection_kinds.js";
+import { deliveryFields, subscriptionFields, text } from "./connection_kinds.js";
 
 const MASK = "***configured***";
 const KEEP = "keep";
@@ -136,11 +136,7 @@ export const NOTIFICATION = {
       field("body_template", "Body template", h("textarea", { name: "body_template", rows: 3,
         spellcheck: "false", placeholder: "(the event's default text)" },
       item.body_template ?? ""), TEMPLATE_HINT),
-      h("div", { class: "field-row" },
-        field("retry_count", "Retries", number("retry_count", item.retry_count ?? 3, 0, 10), "0–10"),
-        field("timeout_seconds", "Timeout (s)",
-          number("timeout_seconds", item.timeout_seconds ?? 10, 1, 60), "1–60")),
-      checkbox("enabled", "Enabled", item.enabled ?? true),
+      ...deliveryFields(item),
     ];
   },
 
