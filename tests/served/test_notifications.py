@@ -51,7 +51,7 @@ def test_notification_pending_at_kill_9_is_sent_after_restart(served_data, serve
         assert logs[0]["event_id"] == event_id
         assert TOKEN not in again.output()
         assert again.terminate() == 0
-    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-intake.db": "ok"}
+    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-journal.db": "ok"}
 
 
 def test_kill_9_in_the_middle_of_a_replay_loses_nothing(served_data, servers):
@@ -87,7 +87,7 @@ def test_kill_9_in_the_middle_of_a_replay_loses_nothing(served_data, servers):
         ordered = [json.loads(r.body)["message"] for r in receiver.requests[count:]]
         assert set(ordered) == set(emitted)  # at least once each, nothing else
         assert again.terminate() == 0
-    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-intake.db": "ok"}
+    assert integrity(served_data) == {"sublarr.db": "ok", "webhook-journal.db": "ok"}
 
 
 def _hours_ago(hours: int) -> str:
