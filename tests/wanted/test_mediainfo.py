@@ -101,6 +101,14 @@ def test_real_files_read_as_ffprobe_reads_them(tmp_path: Path):
             "-c:s", "mov_text", "-metadata:s:s:0", "language=eng", "-disposition:s:0", "forced"),
         "no subtitles.mp4": _make(tmp_path / "f.mp4", *X264),
     }
+    # No Language element (as some muxers write English tracks) means English in Matroska:
+    # the forced English track's element blanked out with a Void element of the same size.
+    language = bytes.fromhex("22B59C83") + b"eng"
+    data = files["ass+forced srt.mkv"].read_bytes()
+    assert data.count(language) == 1
+    files["no Language element.mkv"] = tmp_path / "g.mkv"
+    files["no Language element.mkv"].write_bytes(
+        data.replace(language, bytes.fromhex("EC85") + bytes(5)))
     reader = MediaInfoReader()
     answers = {name: reader.read(str(path)) for name, path in files.items()}
     assert reader.unavailable is None
@@ -108,6 +116,7 @@ def test_real_files_read_as_ffprobe_reads_them(tmp_path: Path):
     assert answers["ass+forced srt.mkv"] == ProbeResult(frozenset({"ja"}), frozenset({"en"}))
     assert answers["mov_text.mp4"] == ProbeResult(frozenset({"ja"}))
     assert answers["forced mov_text.mp4"] == ProbeResult(forced=frozenset({"en"}))
+    assert answers["no Language element.mkv"] == answers["ass+forced srt.mkv"]
 
     # Damaged files: MediaInfo hands them back, and ffprobe fails on them too.
     corrupt = tmp_path / "corrupt.mkv"
