@@ -3,18 +3,19 @@
 A fake Sonarr on 127.0.0.1 serves ``SERIES`` × ``EPISODES`` episode files in
 Sonarr's v3 shapes without ``mediaInfo``, so every file must be probed.  The
 files are real 1 s files made with ffmpeg (a third with a Japanese subtitle
-track, a third with an English one, a third with none), all Matroska (read
-in-process from their track headers) in one library, all MP4 (one ffprobe
-child each) in another.  ``sublarr serve`` (its own process) scans with
-``SUBLARR_WHISPER_FFPROBE_PATH`` pointing at a wrapper that counts runs and
-execs the real ffprobe (about 1 ms of ``sh`` per run).  Per library:
+track, a third with an English one, a third with none), all Matroska in one
+library, all MP4 in another; both are read in-process by MediaInfo
+(pymediainfo).  ``sublarr serve`` (its own process) scans with
+``SUBLARR_WHISPER_FFPROBE_PATH`` pointing at a wrapper that counts runs of the
+ffprobe fallback and execs the real ffprobe.  Per library:
 
 * same-run baseline: ``wanted_probe_workers=1`` (one file at a time, as
   before the pool), first scan on a fresh database;
 * the pool (default 2 workers): first scan, second scan, and a scan after a
   restart of the served process (the answers come from the database);
 * wall and CPU time of the served process tree (ffprobe children included)
-  per scan and per file, ffprobe runs, and the extrapolation to 10,000
+  per scan and per file, ffprobe runs, the worker's RSS/PSS before and after
+  the scan (and the RSS of libmediainfo's mappings), and the extrapolation to 10,000
   episodes against Bazarr's 921 s (its default ffprobe of every file, measured
   on this kind of machine).  Probing cost is linear in the number of files
   probed, so 1,000 files are enough to extrapolate; ``PROBING_EPISODES`` sets
@@ -174,7 +175,39 @@ def tree_cpu_seconds(pid: int) -> float:
     return total / tick
 
 
+def _worker(master: int) -> int | None:
+    found = []
+    for task in os.listdir(f"/proc/{master}/task"):
+        with open(f"/proc/{master}/task/{task}/children") as handle:
+            found += [int(c) for c in handle.read().split()]
+    return found[0] if len(found) == 1 else None
+
+
+def _kib(path: str, field: str) -> int:
+    with open(path) as handle:
+        return sum(int(line.split()[1]) for line in handle if line.startswith(field + ":"))
+
+
+def worker_memory(master: int) -> dict[str, float | None]:
+    """The (single) worker's RSS and PSS, and the resident part of libmediainfo, in MiB."""
+    pid = _worker(master)
+    if pid is None:
+        return {"rss_mib": None, "pss_mib": None, "mediainfo_rss_mib": None}
+    mediainfo = 0
+    with open(f"/proc/{pid}/smaps") as handle:
+        inside = False
+        for line in handle:
+            if "-" in line.split(" ", 1)[0]:  # a mapping's header line
+                inside = "libmediainfo" in line
+            elif inside and line.startswith("Rss:"):
+                mediainfo += int(line.split()[1])
+    return {"rss_mib": _kib(f"/proc/{pid}/status", "VmRSS") / 1024,
+            "pss_mib": _kib(f"/proc/{pid}/smaps_rollup", "Pss") / 1024,
+            "mediainfo_rss_mib": mediainfo / 1024}
+
+
 def timed_scan(served: Served, log: Path, what: str) -> dict[str, object]:
+    memory_before = worker_memory(served.proc.pid)
     before = served.http.get(f"{served.url}/wanted/scan", timeout=30).json()["last_scan"]
     probes_before, cpu_before = runs(log), tree_cpu_seconds(served.proc.pid)
     started = time.perf_counter()
@@ -190,10 +223,15 @@ def timed_scan(served: Served, log: Path, what: str) -> dict[str, object]:
     cpu = tree_cpu_seconds(served.proc.pid) - cpu_before
     last = status.get("last_scan") or {}
     files = last.get("scanned") or 0
+    memory_after = worker_memory(served.proc.pid)
     return {"what": what, "wall_s": wall, "cpu_s": cpu, "files": files,
             "rows_added": last.get("added"), "ffprobe_runs": runs(log) - probes_before,
             "wall_ms_per_file": wall * 1000 / files if files else None,
-            "cpu_ms_per_file": cpu * 1000 / files if files else None}
+            "cpu_ms_per_file": cpu * 1000 / files if files else None,
+            "worker_rss_mib_before": memory_before["rss_mib"],
+            "worker_rss_mib_after": memory_after["rss_mib"],
+            "worker_pss_mib_after": memory_after["pss_mib"],
+            "libmediainfo_rss_mib": memory_after["mediainfo_rss_mib"]}
 
 
 def bench_container(tmp: Path, container: str) -> list[dict[str, object]]:
@@ -235,7 +273,7 @@ def main() -> None:
     print(f"\n{os.cpu_count()} CPUs; 1-minute load average {load_before:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after")
     print_table(f"wanted scan of {files:,} Sonarr episodes without media info (real 1 s "
-                "files; Matroska read from its track headers, MP4 through ffprobe)",
+                "files read by MediaInfo in-process; ffprobe only as its fallback)",
                 [row for rows in results.values() for row in rows])
     print(f"\nBazarr, 10,000 episodes with its default ffprobe of every file: "
           f"{BAZARR_10K_SECONDS:.0f} s (target ≤ {TARGET_RATIO:.2f}× = "

@@ -24,10 +24,11 @@ FEATURE_MODULES = frozenset({
     "alembic",                        # migrations (run before the worker starts)
     "psycopg",                        # PostgreSQL (SUBLARR_DATABASE_URL)
     "watchdog",                       # watched folders
+    "pymediainfo",                    # embedded-subtitle probing (loaded by the first probe)
     "playwright",
 })
 # Shared objects that only those libraries (or the application) map.
-WHISPER_OBJECTS = ("ctranslate2", "faster_whisper", "/av/", "onnxruntime")
+WHISPER_OBJECTS = ("ctranslate2", "faster_whisper", "/av/", "onnxruntime", "libmediainfo")
 APP_OBJECTS = ("pydantic_core", "sqlalchemy", "_sqlite3")
 
 WORKER_IMPORTS = """

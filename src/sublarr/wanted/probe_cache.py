@@ -1,4 +1,4 @@
-"""What ffprobe found inside each media file, kept across scans and restarts.
+"""What probing (MediaInfo or ffprobe) found inside media files, kept across restarts.
 
 A row holds the subtitle track languages of one file as probed at a given
 size and modification time; a file whose size or mtime changed is probed

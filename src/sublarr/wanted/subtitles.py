@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sublarr.helper_env import media_tool_environment
 from sublarr.library.languages import to_iso639_1
-from sublarr.wanted.matroska import read_subtitle_tracks
+from sublarr.wanted.mediainfo import MediaInfoReader
 from sublarr.wanted.probe_cache import NOTHING, FileStamp, ProbeCache, ProbeResult
 
 log = logging.getLogger(__name__)
@@ -83,9 +83,10 @@ def forced_languages(media_name: str, index: dict[str, list[ExternalSubtitle]]) 
 class EmbeddedProbe:
     """Subtitle tracks inside media files, several files at once.
 
-    Matroska/WebM files are read in-process from their track headers
-    (:mod:`sublarr.wanted.matroska`); other files, and Matroska files that
-    reader is unsure of, go to ffprobe.  Misses run on a small pool of threads
+    Every file is read in-process by MediaInfo (:mod:`sublarr.wanted.mediainfo`);
+    files it cannot make sense of (corrupt, truncated, a container it does not
+    look inside), and every file when the library cannot be loaded, go to
+    ffprobe.  Misses run on a small pool of threads
     (at most ``workers()`` at a time); results are kept in ``cache`` (when
     given) by path, size and mtime, so a file is probed once until it changes.
     A probe that fails (corrupt file, timeout, ffprobe missing) answers
@@ -95,10 +96,12 @@ class EmbeddedProbe:
 
     def __init__(self, executable: str | None = None,
                  workers: Callable[[], int] | int = DEFAULT_WORKERS,
-                 cache: ProbeCache | None = None) -> None:
+                 cache: ProbeCache | None = None,
+                 mediainfo_library: str | None = None) -> None:
         self.executable = executable if executable is not None else shutil.which("ffprobe")
         self._workers = workers if callable(workers) else (lambda: workers)
         self._cache = cache
+        self._mediainfo = MediaInfoReader(mediainfo_library)
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._causes_logged: set[str] = set()
@@ -183,13 +186,12 @@ class EmbeddedProbe:
             return NOTHING, False
         with self._lock:
             self.files_probed += 1
-        try:
-            with open(path, "rb") as stream:
-                tracks = read_subtitle_tracks(stream)
-        except OSError:
-            tracks = None
+        tracks = self._mediainfo.read(path)
         if tracks is not None:
             return tracks, True
+        if self._mediainfo.unavailable:
+            self._failed("mediainfo", "MediaInfo", f"{self._mediainfo.unavailable}; "
+                         "reading with ffprobe", counted=False)
         if not self.executable:
             return NOTHING, False  # not kept: an ffprobe installed later will answer
         return self._ffprobe(path)
@@ -215,14 +217,14 @@ class EmbeddedProbe:
             return NOTHING, True
         return parse_ffprobe_tracks(done.stdout), True
 
-    def _failed(self, cause: str, subject: str, detail: str) -> None:
+    def _failed(self, cause: str, subject: str, detail: str, counted: bool = True) -> None:
         with self._lock:
             first = cause not in self._causes_logged
             self._causes_logged.add(cause)
         if first:
-            log.warning("embedded subtitle probe: %s: %s (counted as no embedded subtitles; "
-                        "further failures of this kind are logged at debug level)",
-                        subject, detail)
+            log.warning("embedded subtitle probe: %s: %s (%sfurther failures of this kind "
+                        "are logged at debug level)", subject, detail,
+                        "counted as no embedded subtitles; " if counted else "")
         else:
             log.debug("embedded subtitle probe: %s: %s", subject, detail)
 
