@@ -18,7 +18,7 @@ function warningNode(w) {
 
 // Returns [node, dispose]; onRows is called (debounced by the caller) as rows appear.
 export function scanBanner(ctx, onRows) {
-  const line = h("p", { class: "note-ok", role: "status", dataset: { role: "scan-progress" } });
+  const line = h("p", { class: "note-info", role: "status", dataset: { role: "scan-progress" } });
   const warnings = h("div");
   const node = h("div", {}, line, warnings);
   const show = (status) => {
