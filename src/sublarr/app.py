@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from flask_socketio import SocketIO
 
 from sublarr.api.registry import register_api
+from sublarr.background import FOREGROUND
 from sublarr.api.socket_guard import allowed_origins, close_unauthenticated_sessions
 from sublarr.api.body_limit import ChunkedBodyLimit
 from sublarr.api.auth import key_from_request, key_matches, read_or_create_key
@@ -147,6 +148,9 @@ def _install_request_hooks(app: Flask, services: Services) -> None:
     @app.before_request
     def _authenticate():  # noqa: ANN202
         g.started = time.perf_counter()
+        if request.path.startswith(API_PREFIX):  # background loops give way meanwhile
+            FOREGROUND.enter()
+            g.foreground = True
         refuse_nul_in_url()  # no route, file name or database text can hold one
         if not request.path.startswith(API_PREFIX):
             return None
@@ -158,6 +162,11 @@ def _install_request_hooks(app: Flask, services: Services) -> None:
             return None
         return error_response(401, "unauthorized",
                               "missing or wrong API key (X-Api-Key, ?apikey= or Basic)")
+
+    @app.teardown_request
+    def _done(_error: BaseException | None = None) -> None:
+        if g.pop("foreground", False):
+            FOREGROUND.leave()
 
     @app.after_request
     def _count(response):  # noqa: ANN001, ANN202

@@ -37,6 +37,51 @@ def lower_this_thread(nice: int) -> None:
         log.debug("could not lower thread priority: %s", exc)
 
 
+GIVE_WAY_SECONDS = 0.05  # longest a background loop waits for API requests at one point
+
+
+class Foreground:
+    """API requests in flight in this process, so that CPU-bound background loops
+    (the wanted scan, applying webhooks) can give way to them.
+
+    Python has no thread priorities for the GIL: a request thread that returns
+    from a database call waits for a busy background thread's switch interval
+    at every step.  Background loops therefore call :meth:`give_way` between
+    units of work; while requests run it waits (at most ``most`` seconds, so a
+    stream of requests slows the loop but never stops it).  Process-wide, like
+    the GIL it works around.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        with self._lock:
+            self._running += 1
+            self._idle.clear()
+
+    def leave(self) -> None:
+        with self._lock:
+            self._running = max(0, self._running - 1)
+            if self._running == 0:
+                self._idle.set()
+
+    @property
+    def busy(self) -> bool:
+        return not self._idle.is_set()
+
+    def give_way(self, most: float = GIVE_WAY_SECONDS) -> None:
+        """Return once no request runs, or after ``most`` seconds."""
+        if not self._idle.is_set():
+            self._idle.wait(most)
+
+
+FOREGROUND = Foreground()
+
+
 def background_thread(target, name: str, nice: int) -> threading.Thread:  # noqa: ANN001
     """A daemon thread that lowers its priority, then runs ``target``."""
     def run() -> None:

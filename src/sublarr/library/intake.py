@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
-from sublarr.background import lower_this_thread
+from sublarr.background import FOREGROUND, lower_this_thread
 from sublarr.db.engine import Database
 from sublarr.db.unavailable import is_database_unavailable
 from sublarr.events.bridge import ProgressStream
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 THREAD_NICE = 10  # the request that queued the work has answered already
 SINK_COMPONENT = "wanted"  # the wanted pipeline: add_media / forget_paths / forget_folder
 SINK_WAIT_SECONDS = 30.0  # at start, stored webhooks wait this long for the wanted pipeline
+INTAKE_GIVE_WAY_SECONDS = 0.01  # short: under a steady stream of webhooks the backlog must still shrink
 
 
 class WebhookIntake:
@@ -63,6 +64,7 @@ class WebhookIntake:
         return True
 
     def _apply_stored(self, row_id: int, action: WebhookAction) -> None:
+        FOREGROUND.give_way(INTAKE_GIVE_WAY_SECONDS)  # API requests (webhook answers too) first
         if self._apply(action) is False:
             return  # the database is away: the row stays for the next start
         try:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import case, delete, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from sublarr.db.base import utcnow
@@ -66,21 +67,33 @@ def row_keys_after(session: Session, moment: datetime, after_id: int,
             for id_, path, lang, source, old, kind, title, profile in rows]
 
 
+# The two lookups every scan part and every applied webhook make are built once:
+# building a statement costs more than running it on a small part.
+@cache
+def _rows_of_paths() -> Select:
+    return select(WantedItem.id, WantedItem.media_path, WantedItem.language,
+                  WantedItem.profile_id).where(
+        WantedItem.media_path.in_(bindparam("paths", expanding=True)))
+
+
+@cache
+def _keys_of_paths() -> Select:
+    return select(WantedItem.media_path, WantedItem.language).where(
+        WantedItem.media_path.in_(bindparam("paths", expanding=True)))
+
+
 def rows_for_paths(session: Session, paths: Sequence[str]) -> list[tuple[int, str, str, int | None]]:
     """(id, media path, language, profile id) of the rows of these files."""
     found: list[tuple[int, str, str, int | None]] = []
     for chunk in _chunks(list(paths)):
-        found.extend(session.execute(
-            select(WantedItem.id, WantedItem.media_path, WantedItem.language,
-                   WantedItem.profile_id).where(WantedItem.media_path.in_(chunk))).tuples())
+        found.extend(session.execute(_rows_of_paths(), {"paths": list(chunk)}).tuples())
     return found
 
 
 def keys_for_paths(session: Session, paths: Sequence[str]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for chunk in _chunks(list(paths)):
-        rows = session.execute(select(WantedItem.media_path, WantedItem.language)
-                               .where(WantedItem.media_path.in_(chunk)))
+        rows = session.execute(_keys_of_paths(), {"paths": list(chunk)})
         found.update((path, lang) for path, lang in rows)
     return found
 

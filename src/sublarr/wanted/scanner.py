@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from sublarr.background import FOREGROUND
 from sublarr.db.base import utcnow
 from sublarr.db.engine import Database
 from sublarr.library.media import MediaFile
@@ -175,7 +176,7 @@ def missing_pairs(files: Iterable[MediaFile], book: ProfileBook, checker: Presen
     wants: dict[tuple[str, str], MediaFile] = {}
     for count, media in enumerate(files, start=1):
         if count % YIELD_EVERY == 0:
-            time.sleep(0)  # let API threads of this process run during a long scan
+            FOREGROUND.give_way()  # let API requests of this process run first
         profile = book.for_media(media.media_type, media.title, media.tags)
         if profile_ids is not None:
             profile_ids[media.path] = profile.id
@@ -259,6 +260,7 @@ class WantedScanner:
                           checker: PresenceChecker, listings: Listings, state: ScanState,
                           due: datetime) -> None:
         """Rows of listed files: add the missing languages, drop the covered ones."""
+        FOREGROUND.give_way()  # API requests of this process run first
         local = LocalFiles(listings)
         wants: dict[tuple[str, str], MediaFile] = {}
         profile_ids: dict[str, int] = {}
@@ -278,6 +280,7 @@ class WantedScanner:
                 wants[(media.path, language)] = media
         if not profile_ids:
             return
+        FOREGROUND.give_way()
         with self._write_lock, self._db.session() as session:
             existing = repo.rows_for_paths(session, list(profile_ids))
             have = {(path, lang) for _id, path, lang, _profile in existing}
@@ -319,7 +322,7 @@ class WantedScanner:
             if stale:
                 with self._write_lock, self._db.session() as session:
                     state.rows(0, repo.delete_ids(session, stale))
-            time.sleep(0)
+            FOREGROUND.give_way()
 
     def _first_search_at(self) -> datetime:
         settings = self._settings()
