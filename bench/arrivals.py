@@ -26,6 +26,7 @@ from pathlib import Path
 import requests
 
 from bench.common import percentile, print_table
+from bench.procfs import tree_cpu_seconds
 from bench.served import ServedSublarr
 
 WEBHOOKS = 1000
@@ -104,22 +105,6 @@ def kill_tree(server: ServedSublarr) -> None:
             pass
     server.proc.wait(10)
     server.log.close()
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` and its children so far."""
-    total = 0.0
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        children = []
-    for each in [pid, *map(int, children)]:
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def queued_at_rest(data_dir: Path) -> tuple[int, int, int]:

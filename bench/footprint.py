@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from bench.common import print_table
+from bench.procfs import process_memory, tree_pids
 from bench.served import ServedSublarr
 
 RUNS = int(os.environ.get("FOOTPRINT_RUNS", "3"))
@@ -31,36 +32,6 @@ TARGET_PSS_MIB, TARGET_RSS_MIB = 85, 110
 OPTIONAL_MODULES = ("redis", "websocket", "requests", "urllib3", "guessit", "rebulk",
                     "babelfish", "pysubs2", "apprise", "faster_whisper", "ctranslate2",
                     "alembic", "psycopg", "watchdog", "jinja2", "prometheus_client")
-
-
-def tree_pids(pid: int) -> list[int]:
-    """``pid`` and its descendants (parents first)."""
-    found, stack = [], [pid]
-    while stack:
-        current = stack.pop(0)
-        found.append(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as handle:
-                    stack.extend(int(c) for c in handle.read().split())
-        except OSError:
-            continue
-    return found
-
-
-def process_memory(pid: int) -> tuple[int, int]:
-    """(PSS, RSS) in bytes of one process, from smaps_rollup; (0, 0) once gone."""
-    pss = rss = 0
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as handle:
-            for line in handle:
-                if line.startswith("Pss:"):
-                    pss = int(line.split()[1]) * 1024
-                elif line.startswith("Rss:"):
-                    rss = int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return pss, rss
 
 
 def threads(pid: int) -> int:

@@ -25,19 +25,19 @@ import os
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 
 from bench.common import percentile, print_table
+from bench.fake_sonarr import KEY, FakeSonarr
+from bench.procfs import tree_memory
 from bench.served import ServedSublarr
 
 SERIES = int(os.environ.get("BENCH_LIBRARY_SERIES", "1000"))  # 100: the 10,000-episode mode
 EPISODES = 100  # 100,000 episode files
 DEEP = SERIES * 70  # a page near the end of the 75 % of files left wanted (70,000)
-KEY = "bench-sonarr-key-0123456789"
 SCAN_DEADLINE_SECONDS = 1800.0
 SAMPLE_EVERY_SECONDS = 0.05
 MiB = 1024 * 1024
@@ -59,44 +59,13 @@ def build_library(root: Path) -> None:
                 (season / f"{stem}.en.srt").touch()
 
 
-class FakeSonarr(BaseHTTPRequestHandler):
-    """Sonarr v3's answers for the library above, generated per request."""
+class LibrarySonarr(FakeSonarr):
+    """The library above: files with media info (no embedded subtitles)."""
 
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out at once (no 40 ms ACK wait)
-    remote = "/tv"
-    counts: dict[str, int] = {}
-    lock = threading.Lock()
+    series = SERIES
+    episodes = EPISODES
 
-    def log_message(self, *_args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        url = urlsplit(self.path)
-        query = parse_qs(url.query)
-        with self.lock:
-            self.counts[url.path] = self.counts.get(url.path, 0) + 1
-        if self.headers.get("X-Api-Key") != KEY:
-            return self._send(401, {"message": "Unauthorized"})
-        series_id = int(query.get("seriesId", ["0"])[0] or 0)
-        if url.path == "/api/v3/series":
-            body = [self._series(n) for n in range(1, SERIES + 1)]
-        elif url.path == "/api/v3/episodefile":
-            body = [self._file(series_id, e) for e in range(1, EPISODES + 1)] \
-                if 1 <= series_id <= SERIES else []
-        elif url.path == "/api/v3/episode":
-            body = [{"id": series_id * 1000 + e, "seriesId": series_id, "seasonNumber": 1,
-                     "episodeNumber": e, "episodeFileId": series_id * 1000 + e,
-                     "hasFile": True, "monitored": True} for e in range(1, EPISODES + 1)]
-        elif url.path == "/api/v3/rootfolder":
-            body = [{"id": 1, "path": self.remote, "accessible": True, "freeSpace": 1}]
-        elif url.path == "/api/v3/system/status":
-            body = {"appName": "Sonarr", "version": "4.0.5.1710"}
-        else:
-            return self._send(404, {"message": "NotFound"})
-        self._send(200, body)
-
-    def _series(self, n: int) -> dict:
+    def series_entry(self, n: int) -> dict:
         return {"id": n, "title": f"Show {n:04d}", "year": 2020, "tags": [],
                 "path": f"{self.remote}/Show {n:04d}", "monitored": True,
                 "lastInfoSync": "2026-12-01T00:00:00Z",
@@ -104,44 +73,10 @@ class FakeSonarr(BaseHTTPRequestHandler):
                                "episodeCount": EPISODES, "totalEpisodeCount": EPISODES,
                                "sizeOnDisk": EPISODES * 1_000_000, "percentOfEpisodes": 100.0}}
 
-    def _file(self, series: int, episode: int) -> dict:
+    def file_entry(self, series: int, episode: int) -> dict:
         return {"id": series * 1000 + episode, "seriesId": series, "seasonNumber": 1,
                 "path": f"{self.remote}/Show {series:04d}/Season 1/{_name(series, episode)}",
                 "size": 1_000_000, "mediaInfo": {"audioLanguages": "jpn", "subtitles": ""}}
-
-    def _send(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-def tree_memory(pid: int) -> tuple[int, int]:
-    """(PSS, RSS) in bytes summed over ``pid`` and its descendants."""
-    pids, stack = [], [pid]
-    while stack:
-        current = stack.pop()
-        pids.append(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as handle:
-                    stack.extend(int(c) for c in handle.read().split())
-        except OSError:
-            continue
-    pss = rss = 0
-    for each in pids:
-        try:
-            with open(f"/proc/{each}/smaps_rollup") as handle:
-                for line in handle:
-                    if line.startswith("Pss:"):
-                        pss += int(line.split()[1]) * 1024
-                    elif line.startswith("Rss:"):
-                        rss += int(line.split()[1]) * 1024
-        except OSError:
-            continue
-    return pss, rss
 
 
 class Served(ServedSublarr):
@@ -183,7 +118,7 @@ def _sample(served: Served, stop: threading.Event, pages: dict[int, list[float]]
 
 def timed_scan(served: Served, what: str) -> dict[str, object]:
     """One scan through the API with sampling; its row for the table."""
-    FakeSonarr.counts.clear()
+    LibrarySonarr.counts.clear()
     pages: dict[int, list[float]] = {0: [], DEEP: []}
     memory: list[tuple[int, int]] = []
     totals: list[tuple[float, int]] = []
@@ -211,7 +146,7 @@ def timed_scan(served: Served, what: str) -> dict[str, object]:
                       None)
     return {"what": what, "wall_s": wall, "files": last.get("scanned"),
             "rows_added": last.get("added"),
-            "sonarr_requests": sum(FakeSonarr.counts.values()),
+            "sonarr_requests": sum(LibrarySonarr.counts.values()),
             "series_read": (last.get("series") or {}).get("series_read"),
             "peak_pss_mib": max((m[0] for m in memory), default=0) / MiB,
             "peak_rss_mib": max((m[1] for m in memory), default=0) / MiB,
@@ -248,7 +183,7 @@ def main() -> None:
         started = time.perf_counter()
         build_library(media)
         built = time.perf_counter() - started
-        sonarr = ThreadingHTTPServer(("127.0.0.1", 0), FakeSonarr)
+        sonarr = ThreadingHTTPServer(("127.0.0.1", 0), LibrarySonarr)
         sonarr.daemon_threads = True
         threading.Thread(target=sonarr.serve_forever, daemon=True).start()
         served = Served(tmp, f"http://127.0.0.1:{sonarr.server_port}", media)

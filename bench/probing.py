@@ -31,16 +31,16 @@ import subprocess
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 from bench.common import print_table
+from bench.fake_sonarr import KEY, FakeSonarr
+from bench.procfs import children, process_memory, tree_cpu_seconds
 from bench.served import ServedSublarr
 
 EPISODES = 10
 SERIES = max(1, int(os.environ.get("PROBING_EPISODES", "1000")) // EPISODES)
-KEY = "bench-sonarr-key-0123456789"
 SCAN_DEADLINE_SECONDS = 1800.0
 BAZARR_10K_SECONDS = 921.0  # Bazarr 920853d, 10,000 episodes, default ffprobe of every file
 TARGET_RATIO = 0.25
@@ -79,55 +79,23 @@ def build_library(root: Path, samples: list[Path]) -> None:
             shutil.copyfile(sample, season / _name(series, episode, sample.suffix[1:]))
 
 
-class FakeSonarr(BaseHTTPRequestHandler):
-    """Sonarr v3 answers for the library above; episode files carry no mediaInfo."""
+class ProbingSonarr(FakeSonarr):
+    """The library above; episode files carry no mediaInfo."""
 
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+    series = SERIES
+    episodes = EPISODES
     container = "mkv"
 
-    def log_message(self, *_args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        url = urlsplit(self.path)
-        series_id = int(parse_qs(url.query).get("seriesId", ["0"])[0] or 0)
-        if self.headers.get("X-Api-Key") != KEY:
-            return self._send(401, {"message": "Unauthorized"})
-        if url.path == "/api/v3/series":
-            body: object = [self._series(n) for n in range(1, SERIES + 1)]
-        elif url.path == "/api/v3/episodefile":
-            body = [{"id": series_id * 1000 + e, "seriesId": series_id, "seasonNumber": 1,
-                     "path": f"/tv/Show {series_id:03d}/Season 1/"
-                             f"{_name(series_id, e, self.container)}",
-                     "size": 1_000} for e in range(1, EPISODES + 1)] \
-                if 1 <= series_id <= SERIES else []
-        elif url.path == "/api/v3/episode":
-            body = [{"id": series_id * 1000 + e, "seriesId": series_id, "seasonNumber": 1,
-                     "episodeNumber": e, "episodeFileId": series_id * 1000 + e,
-                     "hasFile": True, "monitored": True} for e in range(1, EPISODES + 1)]
-        elif url.path == "/api/v3/rootfolder":
-            body = [{"id": 1, "path": "/tv", "accessible": True, "freeSpace": 1}]
-        elif url.path == "/api/v3/system/status":
-            body = {"appName": "Sonarr", "version": "4.0.5.1710"}
-        else:
-            return self._send(404, {"message": "NotFound"})
-        self._send(200, body)
-
-    @staticmethod
-    def _series(n: int) -> dict:
+    def series_entry(self, n: int) -> dict:
         return {"id": n, "title": f"Show {n:03d}", "year": 2020, "tags": [],
                 "path": f"/tv/Show {n:03d}", "monitored": True,
                 "statistics": {"seasonCount": 1, "episodeFileCount": EPISODES,
                                "episodeCount": EPISODES, "sizeOnDisk": EPISODES * 1_000}}
 
-    def _send(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+    def file_entry(self, series: int, episode: int) -> dict:
+        return {"id": series * 1000 + episode, "seriesId": series, "seasonNumber": 1,
+                "path": f"/tv/Show {series:03d}/Season 1/{_name(series, episode, self.container)}",
+                "size": 1_000}
 
 
 def counting_ffprobe(folder: Path) -> tuple[Path, Path]:
@@ -158,39 +126,10 @@ class Served(ServedSublarr):
             "SUBLARR_WHISPER_FFPROBE_PATH": str(ffprobe)})
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU of ``pid`` and its descendants, finished children included."""
-    total, stack, tick = 0, [pid], os.sysconf("SC_CLK_TCK")
-    while stack:
-        current = stack.pop()
-        try:
-            with open(f"/proc/{current}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as handle:
-                    stack.extend(int(c) for c in handle.read().split())
-        except OSError:
-            continue
-    return total / tick
-
-
-def _worker(master: int) -> int | None:
-    found = []
-    for task in os.listdir(f"/proc/{master}/task"):
-        with open(f"/proc/{master}/task/{task}/children") as handle:
-            found += [int(c) for c in handle.read().split()]
-    return found[0] if len(found) == 1 else None
-
-
-def _kib(path: str, field: str) -> int:
-    with open(path) as handle:
-        return sum(int(line.split()[1]) for line in handle if line.startswith(field + ":"))
-
-
 def worker_memory(master: int) -> dict[str, float | None]:
     """The (single) worker's RSS and PSS, and the resident part of libmediainfo, in MiB."""
-    pid = _worker(master)
+    workers = children(master)
+    pid = workers[0] if len(workers) == 1 else None
     if pid is None:
         return {"rss_mib": None, "pss_mib": None, "mediainfo_rss_mib": None}
     mediainfo = 0
@@ -201,8 +140,8 @@ def worker_memory(master: int) -> dict[str, float | None]:
                 inside = "libmediainfo" in line
             elif inside and line.startswith("Rss:"):
                 mediainfo += int(line.split()[1])
-    return {"rss_mib": _kib(f"/proc/{pid}/status", "VmRSS") / 1024,
-            "pss_mib": _kib(f"/proc/{pid}/smaps_rollup", "Pss") / 1024,
+    pss, rss = process_memory(pid)
+    return {"rss_mib": rss / 2**20, "pss_mib": pss / 2**20,
             "mediainfo_rss_mib": mediainfo / 1024}
 
 
@@ -241,7 +180,7 @@ def bench_container(tmp: Path, container: str) -> list[dict[str, object]]:
     media = root / "tv"
     build_library(media, make_samples(root / "samples", container))
     ffprobe, log = counting_ffprobe(root)
-    handler = type("Sonarr", (FakeSonarr,), {"container": container})
+    handler = type("Sonarr", (ProbingSonarr,), {"container": container})
     sonarr = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     sonarr.daemon_threads = True
     threading.Thread(target=sonarr.serve_forever, daemon=True).start()
