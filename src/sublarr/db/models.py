@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -103,11 +102,8 @@ class WebhookEvent(Base):
     # JSON [[webhook_id, max_attempts], ...] until the delivery rows exist (then NULL)
     targets: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    __table_args__ = (
-        Index("ix_webhook_events_unfanned", "created_at",
-              sqlite_where=text("targets IS NOT NULL"),
-              postgresql_where=text("targets IS NOT NULL")),
-    )
+    # Partial index ix_webhook_events_unfanned (created_at WHERE targets IS NOT NULL):
+    # defined by migration 0007 only, see WebhookDelivery below for why.
 
 
 class WebhookDelivery(Base):
@@ -121,14 +117,11 @@ class WebhookDelivery(Base):
     """
 
     __tablename__ = "webhook_deliveries"
+    # The partial indexes ix_webhook_deliveries_claim and ..._lease live in migration
+    # 0002 only (the schema comes from the migrations): declaring them here with
+    # ``postgresql_where`` would make SQLAlchemy import its whole PostgreSQL dialect
+    # (about 2 MiB) in every SQLite install.
     __table_args__ = (
-        # Partial indexes (migration 0002; why: see there).
-        Index("ix_webhook_deliveries_claim", "webhook_id", "next_attempt_at",
-              sqlite_where=text("status = 'pending' AND lease_owner IS NULL"),
-              postgresql_where=text("status = 'pending' AND lease_owner IS NULL")),
-        Index("ix_webhook_deliveries_lease", "lease_expires_at",
-              sqlite_where=text("status = 'pending' AND lease_owner IS NOT NULL"),
-              postgresql_where=text("status = 'pending' AND lease_owner IS NOT NULL")),
         # ids are public and logged: never reuse one after retention removed it
         {"sqlite_autoincrement": True},
     )
