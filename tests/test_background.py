@@ -29,6 +29,18 @@ def test_a_background_thread_runs_nicer_and_leaves_the_caller_alone():
     assert niceness(threading.get_native_id()) == before
 
 
+def test_a_background_thread_takes_the_batch_policy_and_the_caller_keeps_its_own():
+    # A batch thread that wakes never preempts the producer that woke it.
+    before = os.sched_getscheduler(0)
+    seen: list[int] = []
+    thread = background_thread(
+        lambda: seen.append(os.sched_getscheduler(threading.get_native_id())), "probe", 5)
+    thread.start()
+    thread.join(10)
+    assert seen == [os.SCHED_BATCH]
+    assert os.sched_getscheduler(threading.get_native_id()) == before
+
+
 def test_zero_means_normal_priority():
     before = niceness(threading.get_native_id())
     seen: list[int] = []
