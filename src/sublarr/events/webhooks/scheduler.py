@@ -139,7 +139,8 @@ class WebhookScheduler:
         self._recorder.start()
         self._workers.start()
         self._scheduler_thread = background_thread(
-            self._schedule_forever, "webhook-scheduler", self._settings().webhook_thread_nice)
+            self._schedule_forever, "webhook-scheduler", self._settings().webhook_thread_nice,
+            batch=True)  # woken by every emit: must not preempt the producer
         self._scheduler_thread.start()
 
     def stop(self) -> None:
