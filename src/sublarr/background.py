@@ -5,8 +5,14 @@ being worked off, the scheduler's threads are runnable all the time, and a
 producer (a request thread calling ``emit``) that had to queue behind them
 for the CPU would wait a full scheduler time slice, several milliseconds.
 On Linux, where niceness belongs to each thread, a background thread
-therefore lowers its own priority when it starts.  Elsewhere this does
-nothing.
+therefore lowers its own priority when it starts.  A thread that producers
+wake (the webhook scheduler) also asks for the batch policy
+(``SCHED_BATCH``): a batch thread that wakes up never preempts the thread on
+the CPU.  Without it, a producer whose ``emit`` woke the scheduler was put
+off the CPU at that moment and often waited a whole time slice of some other
+runnable thread (milliseconds) to get it back.  (Only that thread: a batch
+thread woken by the network waits for the CPU the same way, which would slow
+deliveries on a busy machine.)  Elsewhere this does nothing.
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ from sublarr.db.unavailable import describe_error, is_database_unavailable
 log = logging.getLogger(__name__)
 
 
-def lower_this_thread(nice: int) -> None:
-    """Run the calling thread at niceness ``nice`` (never raises it back up)."""
+def lower_this_thread(nice: int, batch: bool = False) -> None:
+    """Run the calling thread at niceness ``nice`` (never raises it back up), with
+    ``batch``: under ``SCHED_BATCH`` (it never preempts a thread when it wakes)."""
     if nice <= 0 or not sys.platform.startswith("linux"):
         return
     tid = threading.get_native_id()
@@ -33,6 +40,8 @@ def lower_this_thread(nice: int) -> None:
         current = os.getpriority(os.PRIO_PROCESS, tid)
         if nice > current:
             os.setpriority(os.PRIO_PROCESS, tid, nice)
+        if batch and os.sched_getscheduler(tid) == os.SCHED_OTHER:  # keeps its niceness
+            os.sched_setscheduler(tid, os.SCHED_BATCH, os.sched_param(0))
     except OSError as exc:  # a sandbox without the call: run at normal priority
         log.debug("could not lower thread priority: %s", exc)
 
@@ -82,10 +91,12 @@ class Foreground:
 FOREGROUND = Foreground()
 
 
-def background_thread(target, name: str, nice: int) -> threading.Thread:  # noqa: ANN001
-    """A daemon thread that lowers its priority, then runs ``target``."""
+def background_thread(target, name: str, nice: int,  # noqa: ANN001
+                      batch: bool = False) -> threading.Thread:
+    """A daemon thread that lowers its priority (see :func:`lower_this_thread`), then
+    runs ``target``."""
     def run() -> None:
-        lower_this_thread(nice)
+        lower_this_thread(nice, batch)
         target()
 
     return threading.Thread(target=run, name=name, daemon=True)

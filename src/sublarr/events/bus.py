@@ -83,12 +83,17 @@ class EventBus:
         self._on_emit = on_emit
         self._namespace = Namespace()
         self._signals = {name: self._namespace.signal(name) for name in CATALOG}
+        # Each signal's receivers, read once per subscribe instead of once per emit
+        # (every receiver is a strong reference made by subscribe()).
+        self._receivers: dict[str, tuple[Callable[..., None], ...]] = dict.fromkeys(CATALOG, ())
 
     def subscribe(self, receiver: Receiver, names: Iterable[str] | None = None) -> None:
         """Call ``receiver(envelope)`` for the named events (all when ``names`` is None)."""
         guarded = _guard(receiver)
         for name in CATALOG if names is None else names:
-            self._signal(name).connect(guarded, weak=False)
+            signal = self._signal(name)
+            signal.connect(guarded, weak=False)
+            self._receivers[name] = tuple(signal.receivers_for(self))
 
     def emit(self, name: str, data: dict[str, Any] | None = None) -> Envelope:
         """Emit a catalog event and return its envelope."""
@@ -99,9 +104,9 @@ class EventBus:
         envelope = build_envelope(spec, payload, datetime.now(timezone.utc), new_event_id())
         if self._on_emit is not None:
             self._on_emit(name)
-        # receivers_for instead of send(): every receiver is a sync wrapper made
-        # by subscribe(), so blinker's per-call coroutine check is wasted work.
-        for receiver in self._signals[name].receivers_for(self):
+        # Not send(): every receiver is a sync wrapper made by subscribe(), so
+        # blinker's per-call coroutine check and receiver lookup are wasted work.
+        for receiver in self._receivers[name]:
             receiver(self, envelope=envelope)
         return envelope
 

@@ -36,19 +36,30 @@ class DeliveryMetrics:
             "sublarr_subscriber_delivery_seconds",
             "Duration of the last attempt of each finished delivery, per subscriber",
             ["kind", "id"], buckets=BUCKETS, registry=registry)
+        # Labelled children, looked up once per subscriber (labels() takes a lock
+        # and builds a key every call; this runs for every finished delivery).
+        self._children: dict[tuple[str, str, bool], tuple] = {}
 
     def __call__(self, run: Run) -> None:
         if run.hook_type == WEBHOOK:
             (self._delivered if run.success else self._failed).inc()
-        kind, ident = run.hook_type, str(run.subscriber_id)
-        outcome = "delivered" if run.success else "failed"
-        self._by_subscriber.labels(kind=kind, id=ident, outcome=outcome).inc()
+        key = (run.hook_type, str(run.subscriber_id), run.success)
+        children = self._children.get(key)
+        if children is None:
+            kind, ident, _ = key
+            children = self._children[key] = (
+                self._by_subscriber.labels(kind=kind, id=ident,
+                                           outcome="delivered" if run.success else "failed"),
+                self._latency.labels(kind=kind, id=ident))
+        children[0].inc()
         if run.attempts > 0:  # a delivery never attempted (e.g. its webhook was gone) took no time
-            self._latency.labels(kind=kind, id=ident).observe(run.duration_ms / 1000.0)
+            children[1].observe(run.duration_ms / 1000.0)
 
     def forget(self, kind: str, subscriber_id: int) -> None:
         """Drop a deleted subscriber's series (keeps the label set bounded)."""
         ident = str(subscriber_id)
+        for success in (True, False):
+            self._children.pop((kind, ident, success), None)
         for outcome in ("delivered", "failed"):
             try:
                 self._by_subscriber.remove(kind, ident, outcome)

@@ -23,6 +23,7 @@ from sublarr.db.base import utcnow
 from sublarr.db.unavailable import describe_error, is_database_unavailable
 from sublarr.events.bus import EventBus
 from sublarr.events.runlog import Run
+from sublarr.events.webhooks.doorbell import FAN_OUT, Doorbell
 from sublarr.events.webhooks.fanout import FanOutWriter
 from sublarr.events.webhooks.outbox import Outbox
 from sublarr.events.webhooks.outbox_rows import Claimed, NewEvent
@@ -119,6 +120,7 @@ class WebhookScheduler:
         self._settings = settings
         self._sender = sender
         self._cond = threading.Condition()
+        self._bell = Doorbell()             # wakes the scheduler thread (never the lock)
         self._slots = SendSlots(settings().webhook_workers)  # guarded by _cond
         self._hinted: set[int] = set()      # webhooks to claim for in the next round
         self._backlog: set[int] = set()     # webhooks that may have unleased due rows
@@ -137,7 +139,8 @@ class WebhookScheduler:
         self._recorder.start()
         self._workers.start()
         self._scheduler_thread = background_thread(
-            self._schedule_forever, "webhook-scheduler", self._settings().webhook_thread_nice)
+            self._schedule_forever, "webhook-scheduler", self._settings().webhook_thread_nice,
+            batch=True)  # woken by every emit: must not preempt the producer
         self._scheduler_thread.start()
 
     def stop(self) -> None:
@@ -146,7 +149,7 @@ class WebhookScheduler:
             if self._stopping:
                 return
             self._stopping = True
-            self._cond.notify_all()
+        self._bell.ring()
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         self._workers.stop(deadline)
         if self._scheduler_thread is not None:
@@ -162,14 +165,12 @@ class WebhookScheduler:
         with self._cond:
             self._hinted |= ids
             self._backlog |= ids
-            self._cond.notify()
+        self._bell.ring()
 
     def events_stored(self) -> None:
-        """The producer stored an event some webhook wants: write its rows soon."""
-        with self._cond:
-            if not self._fanout_due:  # else the scheduler was told already
-                self._fanout_due = True
-                self._cond.notify()
+        """The producer stored an event some webhook wants: write its rows soon
+        (inside ``emit``: no lock, see events.webhooks.doorbell)."""
+        self._bell.ring(FAN_OUT)
 
     def room(self, webhook_ids: Iterable[int]) -> set[int]:
         """The webhooks with room for new rows now (asked before a fan-out transaction):
@@ -196,7 +197,7 @@ class WebhookScheduler:
         """An event the producer could not store: retried here so it is not dropped."""
         with self._cond:
             self._fanout.defer(event)
-            self._cond.notify()
+        self._bell.ring()
 
     def webhooks_changed(self) -> None:
         """Re-read the configs now and look for work of (re-)enabled webhooks."""
@@ -209,13 +210,14 @@ class WebhookScheduler:
     def _schedule_forever(self) -> None:
         next_poll = next_reload = 0.0
         while True:
+            rung = self._bell.take()  # before the journal is read: no stored event is missed
             with self._cond:
                 if self._stopping:
                     return
                 hinted, self._hinted = self._hinted, set()
                 hinted |= self._wakeups.pop_due(time.monotonic())
                 self._backlog |= hinted
-                fan_out, self._fanout_due = self._fanout_due, False
+                fan_out, self._fanout_due = self._fanout_due or rung, False
             try:
                 now = time.monotonic()
                 fan_out |= self._fanout.flush_deferred()
@@ -239,11 +241,10 @@ class WebhookScheduler:
                 # Pause even while work is waiting (deferred events, hints): retrying at
                 # once would spin on a database that is away.
                 next_poll = time.monotonic() + STEP_RETRY_SECONDS
-                with self._cond:
-                    self._cond.wait_for(lambda: self._stopping, STEP_RETRY_SECONDS)
+                while not self._stopping and time.monotonic() < next_poll:
+                    self._bell.wait(next_poll - time.monotonic())  # rings are kept
                 continue
             self._wait(next_poll)
-
 
     def _release_dead_leases(self) -> None:
         released, pause = free_dead_leases(self._outbox)
@@ -254,10 +255,11 @@ class WebhookScheduler:
     def _wait(self, next_poll: float) -> None:
         with self._cond:
             if (self._stopping or self._hinted or self._fanout.has_deferred()
-                    or self._fanout_due or self._slots.can_start(self._cap())):
+                    or self._fanout_due or self._bell.pending()
+                    or self._slots.can_start(self._cap())):
                 return
             until = min(next_poll, self._wakeups.next_due())
-            self._cond.wait(max(until - time.monotonic(), 0.0))
+        self._bell.wait(until - time.monotonic())
 
     def _poll_due(self) -> set[int]:
         subs = self._registry.current
@@ -327,7 +329,7 @@ class WebhookScheduler:
             if wants_refill:
                 self._hinted.add(wid)
             if nxt is None or wants_refill:  # a slot was freed, or rows are to be claimed
-                self._cond.notify()
+                self._bell.ring()
         if stale:
             self._outbox.release(stale)
         return nxt
@@ -346,4 +348,4 @@ class WebhookScheduler:
             delay = (retry_at - utcnow()).total_seconds()
             with self._cond:
                 self._wakeups.add(time.monotonic() + max(delay, 0.0), webhook_id)
-                self._cond.notify()
+            self._bell.ring()
