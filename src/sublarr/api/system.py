@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
-from pydantic import BaseModel, RootModel
+from pydantic import RootModel
 
 from sublarr import __version__
 from sublarr.api.openapi import build_openapi
-from sublarr.api.validation import documented, json_object
+from sublarr.api.validation import ApiModel, documented, json_object
 from sublarr.config import env_overridden_keys, public_view
 from sublarr.events.catalog import describe_catalog
 from sublarr.services import current_services
@@ -18,12 +18,12 @@ bp = Blueprint("system", __name__, url_prefix="/api/v1")
 metrics_bp = Blueprint("metrics", __name__)
 
 
-class Health(BaseModel):
+class Health(ApiModel):
     status: str
     version: str
 
 
-class ConfigView(BaseModel):
+class ConfigView(ApiModel):
     settings: dict[str, Any]
     env_overridden: list[str]
 
@@ -32,7 +32,7 @@ class ConfigChange(RootModel[dict[str, Any]]):
     """Setting names and their new values (partial update)."""
 
 
-class ConfigChanged(BaseModel):
+class ConfigChanged(ApiModel):
     updated_keys: list[str]
     settings: dict[str, Any]
 

@@ -8,13 +8,22 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Callable, TypeVar
 
 from flask import Response, jsonify, request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from sublarr.api.errors import ApiError, UnprocessableError, UnsupportedMediaTypeError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class ApiModel(BaseModel):
+    """Base of request and response models: their validators are built on first use,
+    not at start (about 1 MiB of the idle worker for the many rarely called routes).
+    A subclass's own ``model_config`` is merged with this one."""
+
+    model_config = ConfigDict(defer_build=True)
+
 MAX_BODY_BYTES = 1024 * 1024
 # Every id, offset and count fits a signed 64-bit column (SQLite, PostgreSQL bigint);
 # a larger number is refused at the edge instead of overflowing in the driver.

@@ -11,10 +11,10 @@ from datetime import timedelta
 from typing import Literal, Optional
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from sublarr.api.errors import NotFoundError
-from sublarr.api.validation import MAX_ROW_ID, documented, parse_query
+from sublarr.api.validation import ApiModel, MAX_ROW_ID, documented, parse_query
 from sublarr.db import hook_log
 from sublarr.db.base import utcnow
 from sublarr.events.hooks import repo as hook_configs
@@ -26,18 +26,18 @@ bp = Blueprint("subscriber_stats", __name__, url_prefix="/api/v1")
 WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
 
-class StatsQuery(BaseModel):
+class StatsQuery(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     window: Literal["24h", "7d"] = "24h"
 
 
-class Latency(BaseModel):
+class Latency(ApiModel):
     p50: Optional[int]
     p95: Optional[int]
 
 
-class Stats(BaseModel):
+class Stats(ApiModel):
     window: str
     attempts: int
     successes: int

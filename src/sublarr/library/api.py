@@ -6,10 +6,10 @@ import logging
 from typing import Any, Literal
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sublarr.api.errors import ApiError
-from sublarr.api.validation import documented, json_object
+from sublarr.api.validation import ApiModel, documented, json_object
 from sublarr.library.actions import (
     WebhookAction,
     interpret_jellyfin,
@@ -31,7 +31,7 @@ STANDALONE_COMPONENT = "standalone_watcher"
 TASKS_COMPONENT = "library_tasks"  # one-worker executor for watcher (re)starts and rescans
 
 
-class WebhookAnswer(BaseModel):
+class WebhookAnswer(ApiModel):
     model_config = ConfigDict(extra="allow")
 
     status: Literal["queued", "accepted", "ignored"]
@@ -91,7 +91,7 @@ def jellyfin_webhook():  # noqa: ANN201
     return _accept(interpret_jellyfin(payload, _mappings()))
 
 
-class LibraryStatus(BaseModel):
+class LibraryStatus(ApiModel):
     sources: dict[str, Any]
     standalone_folders: list[str]
     warnings: list[dict[str, Any]] = Field(

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from sublarr.api.validation import ApiModel
 
 Text = Annotated[str, StringConstraints(max_length=4096)]
 Short = Annotated[str, StringConstraints(max_length=200)]
 Number = Annotated[int, Field(ge=-1, le=1_000_000)]
 
 
-class Loose(BaseModel):
+class Loose(ApiModel):
     model_config = ConfigDict(extra="ignore")
 
 

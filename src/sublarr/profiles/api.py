@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Literal, Optional
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from sublarr.api.errors import ConflictError, NotFoundError, UnprocessableError
-from sublarr.api.validation import RowId, documented, parse_body
+from sublarr.api.validation import ApiModel, RowId, documented, parse_body
 from sublarr.profiles import repo
 from sublarr.profiles.book import LanguagePref
 from sublarr.profiles.codes import is_known
@@ -18,7 +18,7 @@ from sublarr.services import current_services
 bp = Blueprint("profiles", __name__, url_prefix="/api/v1")
 
 
-class Strict(BaseModel):
+class Strict(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -64,13 +64,13 @@ class ProfileIn(Strict):
         return list(dict.fromkeys(cleaned))
 
 
-class LanguageOut(BaseModel):
+class LanguageOut(ApiModel):
     code: str
     hearing_impaired: bool
     forced: bool
 
 
-class ProfileOut(BaseModel):
+class ProfileOut(ApiModel):
     id: int
     name: str
     languages: list[LanguageOut]
@@ -79,7 +79,7 @@ class ProfileOut(BaseModel):
     tags: list[str]
 
 
-class ProfileList(BaseModel):
+class ProfileList(ApiModel):
     profiles: list[ProfileOut]
 
 
@@ -90,14 +90,14 @@ class AssignmentIn(Strict):
     profile_id: Optional[RowId] = Field(description="null: follow the tags or the default again")
 
 
-class AssignmentOut(BaseModel):
+class AssignmentOut(ApiModel):
     kind: str
     title: str
     profile_id: int
     profile_name: Optional[str]
 
 
-class AssignmentList(BaseModel):
+class AssignmentList(ApiModel):
     assignments: list[AssignmentOut]
 
 

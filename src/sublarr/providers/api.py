@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any, Literal, Optional
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sublarr.api.errors import ConflictError, NotFoundError, UnprocessableError
-from sublarr.api.validation import documented, parse_body, parse_query
+from sublarr.api.validation import ApiModel, documented, parse_body, parse_query
 from sublarr.library.roots import roots_of
 from sublarr.providers import history_repo
 from sublarr.providers.candidate import ProviderQuery
@@ -23,7 +23,7 @@ from sublarr.wanted.search import SEARCHER_COMPONENT
 bp = Blueprint("providers", __name__, url_prefix="/api/v1")
 
 
-class ProviderView(BaseModel):
+class ProviderView(ApiModel):
     name: str
     enabled: bool
     configured: bool
@@ -37,11 +37,11 @@ class ProviderView(BaseModel):
     quota_remaining: Optional[int] = Field(description="Downloads left (when the provider says)")
 
 
-class ProviderList(BaseModel):
+class ProviderList(ApiModel):
     providers: list[ProviderView]
 
 
-class ManualSearch(BaseModel):
+class ManualSearch(ApiModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=500)
     media_type: Literal["episode", "movie"] = "episode"
@@ -57,7 +57,7 @@ class ManualSearch(BaseModel):
     forced: bool = False
 
 
-class ManualSearchResult(BaseModel):
+class ManualSearchResult(ApiModel):
     query: str
     candidates: list[dict[str, Any]]
     providers: list[str]
@@ -65,12 +65,12 @@ class ManualSearchResult(BaseModel):
     duration_ms: int
 
 
-class UpgradeStatus(BaseModel):
+class UpgradeStatus(ApiModel):
     running: bool
     last: Optional[dict[str, int]]
 
 
-class HistoryQuery(BaseModel):
+class HistoryQuery(ApiModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0)
@@ -86,7 +86,7 @@ class HistoryQuery(BaseModel):
                     "same); offset, if given, counts on from the cursor")
 
 
-class HistoryPage(BaseModel):
+class HistoryPage(ApiModel):
     items: list[dict[str, Any]]
     total: int
     limit: int

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sublarr.api.errors import ConflictError, NotFoundError
-from sublarr.api.validation import documented, page_json, parse_body, parse_query
+from sublarr.api.validation import ApiModel, documented, page_json, parse_body, parse_query
 from sublarr.library.intake import SINK_COMPONENT
 from sublarr.library.roots import roots_of
 from sublarr.providers import blacklist_repo, history_repo, manual
@@ -24,13 +24,13 @@ from sublarr.wanted.search import SEARCHER_COMPONENT, SearchRequest, SearchResul
 bp = Blueprint("picks", __name__, url_prefix="/api/v1")
 
 
-class PickBody(BaseModel):
+class PickBody(ApiModel):
     model_config = ConfigDict(extra="forbid")
     provider: str = Field(min_length=1, max_length=50)
     subtitle_id: str = Field(min_length=1, max_length=200)
 
 
-class CandidateList(BaseModel):
+class CandidateList(ApiModel):
     query: str
     language: str
     media_path: str
@@ -42,7 +42,7 @@ class CandidateList(BaseModel):
     duration_ms: int
 
 
-class PickResult(BaseModel):
+class PickResult(ApiModel):
     status: str
     subtitle_path: str
     provider: str
@@ -51,20 +51,20 @@ class PickResult(BaseModel):
     wanted_item_id: Optional[int]
 
 
-class BlacklistQuery(BaseModel):
+class BlacklistQuery(ApiModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=10_000_000)
 
 
-class BlacklistPage(BaseModel):
+class BlacklistPage(ApiModel):
     items: list[dict[str, Any]]
     total: int
     limit: int
     offset: int
 
 
-class BlacklistResult(BaseModel):
+class BlacklistResult(ApiModel):
     entry: dict[str, Any]
     created: bool = Field(description="False when the subtitle was blacklisted already")
     file: str = Field(description=(

@@ -12,7 +12,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt, create_model
 
 from sublarr.api.errors import NotFoundError, UnprocessableError
-from sublarr.api.validation import documented, json_object, parse_body, parse_query
+from sublarr.api.validation import ApiModel, documented, json_object, parse_body, parse_query
 from sublarr.scoring import repo as scoring_repo
 from sublarr.providers.lifecycle import RANKER_COMPONENT
 from sublarr.providers.ranking import Ranker
@@ -38,7 +38,7 @@ EpisodeWeights = _weights_model("episode")
 MovieWeights = _weights_model("movie")
 
 
-class WeightsChange(BaseModel):
+class WeightsChange(ApiModel):
     """A partial update: only the given keys change; a key sent as null goes back to its
     default."""
 
@@ -47,18 +47,18 @@ class WeightsChange(BaseModel):
     movie: Optional[MovieWeights] = None  # type: ignore[valid-type]
 
 
-class WeightValue(BaseModel):
+class WeightValue(ApiModel):
     value: int
     default: int
     customized: bool
 
 
-class WeightsView(BaseModel):
+class WeightsView(ApiModel):
     episode: dict[str, WeightValue]
     movie: dict[str, WeightValue]
 
 
-class ResetQuery(BaseModel):
+class ResetQuery(ApiModel):
     model_config = ConfigDict(extra="forbid")
     score_type: Optional[str] = Field(None, pattern="^(episode|movie)$")
 
@@ -67,12 +67,12 @@ class ModifiersChange(RootModel[dict[str, StrictInt]]):
     """Provider name → score bonus (negative for a malus)."""
 
 
-class ModifierValue(BaseModel):
+class ModifierValue(ApiModel):
     value: int
     default: int
 
 
-class ModifiersView(BaseModel):
+class ModifiersView(ApiModel):
     modifiers: dict[str, ModifierValue]
 
 

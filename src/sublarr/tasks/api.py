@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Optional
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from sublarr.api.errors import ConflictError, NotFoundError
-from sublarr.api.validation import documented
+from sublarr.api.validation import ApiModel, documented
 from sublarr.services import current_services
 from sublarr.tasks.lifecycle import TASKS_COMPONENT
 from sublarr.tasks.registry import TaskRegistry, UnknownTask
@@ -16,7 +16,7 @@ from sublarr.tasks.registry import TaskRegistry, UnknownTask
 bp = Blueprint("tasks", __name__, url_prefix="/api/v1")
 
 
-class TaskView(BaseModel):
+class TaskView(ApiModel):
     name: str
     label: str
     running: bool
@@ -28,7 +28,7 @@ class TaskView(BaseModel):
     last_success: Optional[bool]
 
 
-class TaskList(BaseModel):
+class TaskList(ApiModel):
     tasks: list[TaskView]
 
 

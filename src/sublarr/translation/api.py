@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, \
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, \
     model_validator
 
 from sublarr.api.errors import ConflictError, NotFoundError, UnprocessableError
-from sublarr.api.validation import documented, page_json, parse_body, parse_query
+from sublarr.api.validation import ApiModel, documented, page_json, parse_body, parse_query
 from sublarr.library.roots import LibraryRoots, roots_of
 from sublarr.services import current_services
 from sublarr.translation.documents import SUBTITLE_EXTENSIONS, SubtitleError
@@ -30,7 +30,7 @@ Term = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Series = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 
-class _Languages(BaseModel):
+class _Languages(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     source_language: Language = Field(description="ISO 639-1/2 code, e.g. 'en'")
@@ -55,7 +55,7 @@ class BatchRequest(_Languages):
                                     description="Subtitle files inside the library roots")
 
 
-class JobOut(BaseModel):
+class JobOut(ApiModel):
     id: int
     status: Literal["queued", "running", "completed", "failed"]
     batch_id: int | None
@@ -79,19 +79,19 @@ class JobOut(BaseModel):
     finished_at: str | None
 
 
-class BatchOut(BaseModel):
+class BatchOut(ApiModel):
     batch_id: int
     jobs: list[JobOut]
 
 
-class JobList(BaseModel):
+class JobList(ApiModel):
     items: list[JobOut]
     total: int
     limit: int
     offset: int
 
 
-class JobQuery(BaseModel):
+class JobQuery(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["queued", "running", "completed", "failed"] | None = None
@@ -99,14 +99,14 @@ class JobQuery(BaseModel):
     offset: int = Field(0, ge=0)
 
 
-class GlossaryEntry(BaseModel):
+class GlossaryEntry(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     source: Term
     target: Term
 
 
-class GlossaryBody(BaseModel):
+class GlossaryBody(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     entries: list[GlossaryEntry] = Field(max_length=500)
@@ -122,7 +122,7 @@ class GlossaryBody(BaseModel):
         return entries
 
 
-class GlossaryOut(BaseModel):
+class GlossaryOut(ApiModel):
     series: str
     entries: list[GlossaryEntry]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sublarr.api.errors import ConflictError, NotFoundError
-from sublarr.api.validation import RowId, documented, parse_body, parse_query
+from sublarr.api.validation import ApiModel, RowId, documented, parse_body, parse_query
 from sublarr.library.intake import SINK_COMPONENT
 from sublarr.services import current_services
 from sublarr.wanted import repo
@@ -20,7 +20,7 @@ bp = Blueprint("wanted", __name__, url_prefix="/api/v1")
 BATCH_COMPONENT = "wanted_batch"
 
 
-class Strict(BaseModel):
+class Strict(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -40,7 +40,7 @@ class WantedQuery(Strict):
                     "same); offset, if given, counts on from the cursor")
 
 
-class WantedItemOut(BaseModel):
+class WantedItemOut(ApiModel):
     id: int
     media_path: str
     media_type: str
@@ -65,7 +65,7 @@ class WantedItemOut(BaseModel):
     updated_at: str
 
 
-class WantedPage(BaseModel):
+class WantedPage(ApiModel):
     items: list[WantedItemOut]
     total: int
     limit: int
@@ -79,7 +79,7 @@ class SearchBody(Strict):
                                   description="Wanted row ids; omit for every wanted row")
 
 
-class BatchStarted(BaseModel):
+class BatchStarted(ApiModel):
     batch_id: str
     total: int
     done: int

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Literal
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from sublarr.api.errors import ApiError, ConflictError, NotFoundError, UnprocessableError
-from sublarr.api.validation import documented, parse_body, parse_query
+from sublarr.api.validation import ApiModel, documented, parse_body, parse_query
 from sublarr.services import current_services
 from sublarr.whisper.errors import MediaNotFoundError
 from sublarr.whisper.languages import normalize_language
@@ -26,7 +26,7 @@ bp = Blueprint("whisper", __name__, url_prefix="/api/v1")
 TAGS = ["whisper"]
 
 
-class TranscribeRequest(BaseModel):
+class TranscribeRequest(ApiModel):
     """A file to transcribe; the SRT lands beside it as ``Name.<lang>.srt``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -46,7 +46,7 @@ class TranscribeRequest(BaseModel):
         return normalize_language(value)  # ValueError → 422 with the reason
 
 
-class JobView(BaseModel):
+class JobView(ApiModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -69,12 +69,12 @@ class JobView(BaseModel):
     updated_at: datetime
 
 
-class JobList(BaseModel):
+class JobList(ApiModel):
     jobs: list[JobView]
     total: int
 
 
-class JobQuery(BaseModel):
+class JobQuery(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["queued", "running", "completed", "failed", "cancelled"] | None = None

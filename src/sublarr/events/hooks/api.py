@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from flask import Blueprint, Response, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, \
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, \
     model_validator
 
 from sublarr.api.errors import NotFoundError, UnprocessableError
 from sublarr.api.validation import (
+    ApiModel,
     INT64_MAX,
     MAX_ROW_ID,
     RowId,
@@ -40,7 +41,7 @@ ScriptPath = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 Timeout = Annotated[int, Field(ge=1, le=3600, description="Seconds before the script is killed")]
 
 
-class _HookFields(BaseModel):
+class _HookFields(ApiModel):
     """Shared rules; read-only fields sent back by a client are ignored."""
 
     model_config = ConfigDict(extra="forbid")
@@ -85,7 +86,7 @@ class HookUpdate(_HookFields):
     enabled: bool | None = None
 
 
-class HookOut(BaseModel):
+class HookOut(ApiModel):
     id: int
     name: str
     event_name: str | None
@@ -102,18 +103,18 @@ class HookOut(BaseModel):
     updated_at: str
 
 
-class HookList(BaseModel):
+class HookList(ApiModel):
     hooks: list[HookOut]
 
 
-class TestRequest(BaseModel):
+class TestRequest(ApiModel):
     __test__ = False  # not a pytest test class
     model_config = ConfigDict(extra="forbid")
 
     message: str = Field("Test event from Sublarr", max_length=4096)
 
 
-class TestResult(BaseModel):
+class TestResult(ApiModel):
     __test__ = False
 
     hook_id: int
@@ -129,7 +130,7 @@ class TestResult(BaseModel):
 HOOK_TYPES = "^(script|webhook|notification)$"
 
 
-class LogQuery(BaseModel):
+class LogQuery(ApiModel):
     hook_id: RowId | None = None
     webhook_id: RowId | None = None
     notification_id: RowId | None = None
@@ -145,7 +146,7 @@ class LogQuery(BaseModel):
                          hook_type=self.hook_type, notification_id=self.notification_id)
 
 
-class LogEntryOut(BaseModel):
+class LogEntryOut(ApiModel):
     id: int
     hook_type: str
     hook_id: int | None
@@ -166,14 +167,14 @@ class LogEntryOut(BaseModel):
     triggered_at: str
 
 
-class LogPage(BaseModel):
+class LogPage(ApiModel):
     logs: list[LogEntryOut]
     total: int
     limit: int
     offset: int
 
 
-class LogClearQuery(BaseModel):
+class LogClearQuery(ApiModel):
     hook_id: RowId | None = None
     webhook_id: RowId | None = None
     notification_id: RowId | None = None
@@ -182,7 +183,7 @@ class LogClearQuery(BaseModel):
     hook_type: str | None = Field(None, pattern=HOOK_TYPES)
 
 
-class Cleared(BaseModel):
+class Cleared(ApiModel):
     deleted: int
 
 

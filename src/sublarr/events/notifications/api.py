@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from sublarr.api.errors import UnprocessableError
-from sublarr.api.validation import documented, json_object, parse_body, settle_subscription
+from sublarr.api.validation import ApiModel, documented, json_object, parse_body, settle_subscription
 from sublarr.db.base import utcnow
 from sublarr.events import runlog, subscription
 from sublarr.events.bus import build_envelope, new_event_id
@@ -39,7 +39,7 @@ _TITLE_DOC = ("Jinja2 template (sandboxed) over the envelope: {{ event_name }}, 
               "{{ event_id }}, {{ timestamp }}…; empty: the event's default text")
 
 
-class NotificationCreate(BaseModel):
+class NotificationCreate(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
@@ -59,7 +59,7 @@ class NotificationCreate(BaseModel):
     enabled: StrictBool = True
 
 
-class NotificationUpdate(BaseModel):
+class NotificationUpdate(ApiModel):
     """Partial update: omitted fields keep their value."""
 
     model_config = ConfigDict(extra="forbid")
@@ -83,7 +83,7 @@ class NotificationUpdate(BaseModel):
         return self
 
 
-class NotificationView(BaseModel):
+class NotificationView(ApiModel):
     id: int
     name: str
     url: str = Field(description="Always ***configured*** (write-only)")
@@ -104,11 +104,11 @@ class NotificationView(BaseModel):
     updated_at: str
 
 
-class NotificationList(BaseModel):
+class NotificationList(ApiModel):
     notifications: list[NotificationView]
 
 
-class NotificationTestResult(BaseModel):
+class NotificationTestResult(ApiModel):
     success: bool
     duration_ms: int
     error: Optional[str]

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -21,6 +20,7 @@ from pydantic import (
 
 from sublarr.api.errors import ApiError, ConflictError, NotFoundError, UnprocessableError
 from sublarr.api.validation import (
+    ApiModel,
     MAX_ROW_ID,
     documented,
     json_object,
@@ -103,7 +103,7 @@ def check_event(value: str) -> str:
     return value
 
 
-class WebhookFields(BaseModel):
+class WebhookFields(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("url", check_fields=False)
@@ -158,7 +158,7 @@ class WebhookUpdate(WebhookFields):
         return self
 
 
-class WebhookView(BaseModel):
+class WebhookView(ApiModel):
     id: int
     name: str
     url: str
@@ -178,11 +178,11 @@ class WebhookView(BaseModel):
     disabled_reason: Optional[str]
 
 
-class WebhookList(BaseModel):
+class WebhookList(ApiModel):
     webhooks: list[WebhookView]
 
 
-class TestResult(BaseModel):
+class TestResult(ApiModel):
     success: bool
     status_code: Optional[int]
     duration_ms: int
@@ -191,7 +191,7 @@ class TestResult(BaseModel):
     delivery_id: str
 
 
-class Redelivered(BaseModel):
+class Redelivered(ApiModel):
     delivery_id: str
     webhook_id: int
     event_id: str

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Optional
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool
 
 from sublarr.api.errors import ConflictError, NotFoundError, UnprocessableError
-from sublarr.api.validation import MAX_ROW_ID, documented, json_object
+from sublarr.api.validation import ApiModel, MAX_ROW_ID, documented, json_object
 from sublarr.events.webhooks import repo as webhook_configs
 from sublarr.events.webhooks.lifecycle import webhooks_of
 from sublarr.events.webhooks.replay import MAX_RANGE, ReplayError, check_range, replay
@@ -19,7 +19,7 @@ from sublarr.services import current_services
 bp = Blueprint("webhook_replay", __name__, url_prefix="/api/v1")
 
 
-class ReplayRequest(BaseModel):
+class ReplayRequest(ApiModel):
     model_config = ConfigDict(extra="forbid")
 
     since: str = Field(description="ISO 8601 time: replay events stored from then")
@@ -29,7 +29,7 @@ class ReplayRequest(BaseModel):
                                     "webhook failed for good")
 
 
-class Replayed(BaseModel):
+class Replayed(ApiModel):
     queued: int
 
 
