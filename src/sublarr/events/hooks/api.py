@@ -130,20 +130,27 @@ class TestResult(ApiModel):
 HOOK_TYPES = "^(script|webhook|notification)$"
 
 
-class LogQuery(ApiModel):
+class LogClearQuery(ApiModel):
+    """Which run-log entries (all when nothing is given)."""
+
     hook_id: RowId | None = None
     webhook_id: RowId | None = None
     notification_id: RowId | None = None
     event_name: str | None = None
     success: bool | None = None
     hook_type: str | None = Field(None, pattern=HOOK_TYPES)
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0, le=INT64_MAX)
 
     def log_filter(self) -> LogFilter:
         return LogFilter(hook_id=self.hook_id, webhook_id=self.webhook_id,
                          event_name=self.event_name, success=self.success,
                          hook_type=self.hook_type, notification_id=self.notification_id)
+
+
+class LogQuery(LogClearQuery):
+    """The filters of :class:`LogClearQuery` and a page."""
+
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=INT64_MAX)
 
 
 class LogEntryOut(ApiModel):
@@ -172,15 +179,6 @@ class LogPage(ApiModel):
     total: int
     limit: int
     offset: int
-
-
-class LogClearQuery(ApiModel):
-    hook_id: RowId | None = None
-    webhook_id: RowId | None = None
-    notification_id: RowId | None = None
-    event_name: str | None = None
-    success: bool | None = None
-    hook_type: str | None = Field(None, pattern=HOOK_TYPES)
 
 
 class Cleared(ApiModel):
@@ -277,7 +275,6 @@ def test_hook(hook_id: int):  # noqa: ANN201
     return jsonify({"hook_id": hook_id, "event_id": envelope["id"], **result.to_dict()})
 
 
-
 def _existing(session: Any, hook_id: int) -> Any:
     hook = hook_configs.get_hook(session, hook_id) if hook_id <= MAX_ROW_ID else None
     if hook is None:
@@ -305,7 +302,7 @@ def list_logs():  # noqa: ANN201
             query=LogClearQuery, response=Cleared, tags=TAGS)
 def clear_logs():  # noqa: ANN201
     query = parse_query(LogClearQuery)
-    flt = LogFilter(**query.model_dump())
+    flt = query.log_filter()
     with current_services().db.session() as session:
         deleted = hook_log.clear(session, flt if flt != LogFilter() else None)
     return jsonify({"deleted": deleted})
