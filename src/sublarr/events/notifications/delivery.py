@@ -9,10 +9,9 @@ from typing import Any, Mapping
 
 from sublarr.events.notifications import channel, templates
 from sublarr.events.webhooks.policy import Verdict
+from sublarr.events.webhooks.repo import NOTIFICATION  # the channel kind
 from sublarr.events.webhooks.request import Endpoint, attempt
 from sublarr.events.webhooks.sender import AttemptResult, HttpSender
-
-NOTIFICATION = "notification"
 
 
 @dataclass(frozen=True)

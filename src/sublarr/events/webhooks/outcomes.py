@@ -14,7 +14,9 @@ from sublarr.events.webhooks.request import Endpoint
 from sublarr.events.webhooks.sender import AttemptResult
 from sublarr.events.webhooks.outbox_rows import DELIVERED, FAILED, PENDING, AttemptRecord, Claimed
 from sublarr.events.webhooks.policy import Verdict, retry_delay, should_retry
-from sublarr.events.runlog import NOTIFICATION, WEBHOOK, Run
+from sublarr.events import runlog
+from sublarr.events.runlog import WEBHOOK, Run
+from sublarr.events.webhooks import repo as configs
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def settle(claimed: Claimed, endpoint: Endpoint, result: AttemptResult, base_sec
 def run_of(item: Settled, now: datetime) -> Run:
     """The run log's view of a final outcome (``now`` when the start is unknown)."""
     result = item.result
-    kind = NOTIFICATION if item.endpoint.kind == NOTIFICATION else WEBHOOK
+    kind = runlog.NOTIFICATION if item.endpoint.kind == configs.NOTIFICATION else WEBHOOK
     return Run(kind, item.endpoint.webhook_id, item.endpoint.name, item.claimed.event_name,
                item.claimed.event_id, result.success, result.started_at or now,
                result.duration_ms, item.record.attempts, status_code=result.status_code,
