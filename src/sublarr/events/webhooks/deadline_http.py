@@ -6,6 +6,14 @@ before connecting, before every send and before every receive (a server
 trickling bytes cannot stretch an attempt), and cap the status line plus
 headers at :data:`HEAD_LIMIT` bytes.
 
+The sender exchanges a request and its response on the connection itself
+(:meth:`_DeadlineConnection.exchange`): urllib3 provides the pools, the
+connecting (IPv6, TLS with SNI and certificate checks) and the dropped-connection
+check; http.client frames the request and reads the response, as it does under
+urllib3's own ``urlopen``, minus the retry, redirect and response-wrapping layers
+that a webhook attempt never uses (about 100 µs of CPU per delivery, the largest
+single cost of the pipeline).
+
 Two steps of http.client cost more than the rest of a delivery's HTTP work
 and are done here in one go instead: the request head (http.client checks
 and buffers each header on its own; the sender checked them all at once
@@ -214,6 +222,14 @@ class _DeadlineConnection(HTTPConnection):
         self._buffer.append("\r\n".join(lines).encode("latin-1"))
         self.endheaders()  # held back, and sent with the body
         self.send(body)
+
+    def exchange(self, target: str, body: bytes, headers: Mapping[str, str]
+                 ) -> _BoundedResponse:
+        """POST ``body`` and read the response head: http.client's response itself,
+        without urllib3's response object and its copy of the headers (the
+        sender reads the status, one header and an excerpt of the body)."""
+        self.request("POST", target, body, headers)
+        return http.client.HTTPConnection.getresponse(self)  # type: ignore[return-value]
 
     def connect(self) -> None:
         self.timeout = self._clock.remaining()

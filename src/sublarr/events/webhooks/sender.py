@@ -1,9 +1,10 @@
 """POSTs of webhook deliveries on urllib3, one attempt at a time (see
 :mod:`~sublarr.events.webhooks.deadline_http` for the deadline and the head cap).
 
-One keep-alive connection pool per origin (scheme, host, port); urllib3 never
-retries and never follows a redirect here (the outbox schedules retries, and a
-redirect is a final answer). Each attempt has one deadline for connecting,
+One keep-alive urllib3 connection pool per origin (scheme, host, port). An
+attempt is one request on one of its connections, never retried (the outbox
+schedules retries) and never redirected (a redirect is a final answer); only
+an idle connection the server had closed before answering is replaced once. Each attempt has one deadline for connecting,
 sending and reading the whole response: the socket timeout is what is left of
 it before every send and every receive, so a server trickling bytes cannot
 stretch an attempt. The response head is capped at :data:`HEAD_LIMIT` bytes
@@ -19,7 +20,6 @@ import re
 import ssl
 import threading
 import time
-import functools
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -51,15 +51,6 @@ _STALE_CONNECTION_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError
                             BrokenPipeError)
 
 Origin = tuple[str, str, int]
-
-
-@functools.cache
-def _no_retries() -> urllib3.Retry:
-    """What ``retries=False`` becomes inside urllib3, made once: never retry, never
-    follow a redirect (a Retry is never changed in place, so one can be shared)."""
-    from urllib3.util.retry import Retry
-
-    return Retry(False, redirect=False)
 
 
 class InvalidRequest(ValueError):
@@ -178,8 +169,7 @@ class HttpSender:
         try:
             origin, target = self._parsed(url)
             check_headers(headers)
-            response = self._send(origin, target, body, headers)
-            data = self._read_excerpt(response)
+            response, data = self._send(origin, target, body, headers)
         except Exception as exc:  # noqa: BLE001 - every failure is the attempt's result
             error = describe_error(exc, timeout)
             if self._clock.expired() and not error.startswith("Timeout"):
@@ -187,7 +177,7 @@ class HttpSender:
             return AttemptResult(None, None, error, _ms_since(started), None, started_at)
         excerpt = data[:EXCERPT_LIMIT].decode("utf-8", "replace") if data else None
         status = response.status
-        retry_after = parse_webhook_retry_after(response.headers.get("Retry-After"))
+        retry_after = parse_webhook_retry_after(response.getheader("Retry-After"))
         error = None if 200 <= status < 300 else f"HTTP {status}"
         return AttemptResult(status, excerpt, error, _ms_since(started), retry_after, started_at)
 
@@ -199,42 +189,38 @@ class HttpSender:
             pool.close()
 
     def _send(self, origin: Origin, target: str, body: bytes, headers: Mapping[str, str]
-              ) -> urllib3.BaseHTTPResponse:
-        from urllib3.exceptions import ProtocolError
-
+              ) -> tuple[http.client.HTTPResponse, bytes]:
         pool = self._pool_for(origin)
         try:
-            return self._urlopen(pool, target, body, headers)
-        except ProtocolError as exc:
-            stale = isinstance(root_cause(exc), _STALE_CONNECTION_ERRORS)
-            if not (stale and self._clock.reused_and_silent()):
+            return self._exchange(pool, target, body, headers)
+        except _STALE_CONNECTION_ERRORS:
+            if not self._clock.reused_and_silent():
                 raise  # a fresh connection failed, or the server had started answering
-        return self._urlopen(pool, target, body, headers)
-
-    def _urlopen(self, pool: urllib3.HTTPConnectionPool, target: str, body: bytes,
-                 headers: Mapping[str, str]) -> urllib3.BaseHTTPResponse:
-        # The connections themselves keep to the deadline; this timeout only has
-        # to be a number (urllib3 makes its Timeout object from it).
-        return pool.urlopen("POST", target, body=body, headers=headers, retries=_no_retries(),
-                            redirect=False, assert_same_host=False,
-                            timeout=self._clock.remaining(),
-                            preload_content=False, decode_content=False)
+        return self._exchange(pool, target, body, headers)
 
     @staticmethod
-    def _read_excerpt(response: urllib3.BaseHTTPResponse) -> bytes:
-        """At most EXCERPT_LIMIT + 1 body bytes; a longer body closes the connection."""
+    def _exchange(pool: urllib3.HTTPConnectionPool, target: str, body: bytes,
+                  headers: Mapping[str, str]) -> tuple[http.client.HTTPResponse, bytes]:
+        """One request on a connection of ``pool`` and at most EXCERPT_LIMIT + 1 bytes
+        of its body; the connection goes back to the pool, closed unless the
+        response was read to its end and the server keeps it open."""
+        conn = pool._get_conn()  # an idle connection (if still open) or a new one
+        response: http.client.HTTPResponse | None = None
+        reusable = False
         try:
-            data = response.read(EXCERPT_LIMIT + 1, decode_content=False)
-            if len(data) > EXCERPT_LIMIT:
-                response.close()  # draining a long or endless body costs more than reconnecting
-            elif response.length_remaining:  # EOF before Content-Length was reached
-                raise http.client.IncompleteRead(data, response.length_remaining)
-            return data
-        except BaseException:
-            response.close()
-            raise
+            response = conn.exchange(target, body, headers)
+            data = response.read(EXCERPT_LIMIT + 1)
+            if response.length and len(data) <= EXCERPT_LIMIT:  # EOF before Content-Length
+                raise http.client.IncompleteRead(data, response.length)
+            # A longer body is not drained: reconnecting costs less than reading it.
+            reusable = response.isclosed() and not response.will_close
+            return response, data
         finally:
-            response.release_conn()
+            if not reusable:
+                if response is not None:
+                    response.close()
+                conn.close()
+            pool._put_conn(conn)
 
     def _parsed(self, url: str) -> tuple[Origin, str]:
         parsed = self._targets.get(url)
