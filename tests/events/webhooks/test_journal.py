@@ -184,3 +184,27 @@ def test_a_second_start_after_an_interrupted_move_copies_nothing_twice(tmp_path,
     assert [j.event.event_id for j in journal.oldest(10)] == [envelope["id"]]
     assert not (tmp_path / "webhook-intake.db").exists()
     journal.close()
+
+
+def test_a_journal_of_an_earlier_release_keeps_its_events_in_order(tmp_path):
+    """Earlier releases kept the events in an AUTOINCREMENT table named ``intake``
+    inside this same file: they come back in their order, and later appends follow them."""
+    conn = sqlite3.connect(tmp_path / FILE_NAME, isolation_level=None)
+    conn.execute(OLD_JOURNAL_SCHEMA)
+    for i in range(3):
+        conn.execute("INSERT INTO intake (event_id, event_name, payload, created_at, targets) "
+                     "VALUES (?, 'test', '{}', ?, '[[1, 4]]')", (f"evt_old{i}", utcnow().isoformat()))
+    conn.execute("DELETE FROM intake WHERE event_id = 'evt_old0'")  # positions start past 1
+    conn.close()
+    journal = WebhookJournal(tmp_path)
+    journal.append(NewEvent("evt_new", "test", "{}", [(1, 4)], utcnow()))
+    waiting = journal.oldest(10)
+    assert [j.event.event_id for j in waiting] == ["evt_old1", "evt_old2", "evt_new"]
+    assert [j.position for j in waiting] == [2, 3, 4]
+    journal.close()
+    reopened = WebhookJournal(tmp_path)  # a second start finds nothing to upgrade
+    assert [j.event.event_id for j in reopened.oldest(10)] == ["evt_old1", "evt_old2", "evt_new"]
+    reopened.close()
+    with sqlite3.connect(tmp_path / FILE_NAME) as check:
+        tables = {name for (name,) in check.execute("SELECT name FROM sqlite_master")}
+    assert "intake" not in tables and "events" in tables

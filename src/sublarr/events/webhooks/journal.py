@@ -16,9 +16,11 @@ is a queue, not a schema of record, so it is created here rather than by a
 migration.  PostgreSQL needs none of this (writers do not block each other);
 there, events go straight to ``webhook_events``.
 
-Earlier releases called the file ``webhook-intake.db``. At start, the
-events still waiting in a file of that name are copied into this one (one
-transaction, skipping any copied already), and the old file is removed.
+Earlier releases called the file ``webhook-intake.db`` and its table
+``intake`` (with AUTOINCREMENT). At start, the events waiting in that table
+are moved to ``events`` in the same file, and those waiting in a file of the
+old name are copied into this one (one transaction, skipping any copied
+already); the old file is then removed.
 """
 
 from __future__ import annotations
@@ -47,17 +49,21 @@ SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 # forever otherwise: automatic checkpoints are off so no emit pays for one).
 CHECKPOINT_EVERY = 2000
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS intake (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+# No AUTOINCREMENT: positions only need to grow while rows exist (they are read,
+# then removed through a position); AUTOINCREMENT would also rewrite the
+# sqlite_sequence page in every append's commit, a third of an append's cost.
+_SCHEMA = """CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
     event_id TEXT NOT NULL,
     event_name TEXT NOT NULL,
     payload TEXT NOT NULL,
     created_at TEXT NOT NULL,
     targets TEXT NOT NULL)"""
-_APPEND = ("INSERT INTO intake (event_id, event_name, payload, created_at, targets) "
-           "VALUES (?, ?, ?, ?, ?)")
-_OLDEST = ("SELECT id, event_id, event_name, payload, created_at, targets FROM intake "
-           "ORDER BY id LIMIT ?")
+_COLUMNS = "event_id, event_name, payload, created_at, targets"
+_APPEND = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+_OLDEST = f"SELECT id, {_COLUMNS} FROM events ORDER BY id LIMIT ?"
+# The table of earlier releases (AUTOINCREMENT), in this file or a legacy one.
+_LEGACY_TABLE = "intake"
 
 
 class Journaled(NamedTuple):
@@ -74,7 +80,7 @@ class WebhookJournal:
         self._path = path = Path(data_dir) / FILE_NAME
         self._lock = threading.Lock()
         self._writer: sqlite3.Connection | None = _connect(path)
-        self._writer.execute(_SCHEMA)
+        _create_or_upgrade(self._writer)
         for name in LEGACY_FILE_NAMES:
             _take_over(self._writer, Path(data_dir) / name)
         self._reader = _connect(path)
@@ -107,7 +113,7 @@ class WebhookJournal:
         with self._lock:
             if self._writer is None:  # closed: the events are simply copied again next start
                 return
-            removed = self._writer.execute("DELETE FROM intake WHERE id <= ?",
+            removed = self._writer.execute("DELETE FROM events WHERE id <= ?",
                                            (position,)).rowcount
         self._removed_since_checkpoint += removed
         if self._removed_since_checkpoint >= CHECKPOINT_EVERY:
@@ -119,7 +125,7 @@ class WebhookJournal:
     def targets_waiting(self, webhook_id: int | None = None) -> int:
         """Deliveries the journalled events will become."""
         with self._reader_lock:
-            rows = self._reader.execute("SELECT targets FROM intake").fetchall()
+            rows = self._reader.execute("SELECT targets FROM events").fetchall()
         return count_targets((targets for (targets,) in rows), webhook_id)
 
     def close(self) -> None:
@@ -147,8 +153,7 @@ def _take_over(writer: sqlite3.Connection, old: Path) -> None:
     except sqlite3.OperationalError:  # removed meanwhile by another process
         return
     try:
-        rows = source.execute("SELECT event_id, event_name, payload, created_at, targets "
-                              "FROM intake ORDER BY id").fetchall()
+        rows = source.execute(f"SELECT {_COLUMNS} FROM {_LEGACY_TABLE} ORDER BY id").fetchall()
     except sqlite3.OperationalError:  # an empty file (no table): nothing waits in it
         rows = []
     finally:
@@ -157,7 +162,7 @@ def _take_over(writer: sqlite3.Connection, old: Path) -> None:
     if rows:
         writer.execute("BEGIN IMMEDIATE")
         try:
-            present = {event_id for (event_id,) in writer.execute("SELECT event_id FROM intake")}
+            present = {event_id for (event_id,) in writer.execute("SELECT event_id FROM events")}
             fresh = [row for row in rows if row[0] not in present]
             writer.executemany(_APPEND, fresh)
             writer.execute("COMMIT")
@@ -168,6 +173,24 @@ def _take_over(writer: sqlite3.Connection, old: Path) -> None:
     for suffix in SQLITE_SUFFIXES:
         Path(f"{old}{suffix}").unlink(missing_ok=True)
     log.info("moved %d waiting webhook events from %s to %s", copied, old.name, FILE_NAME)
+
+
+def _create_or_upgrade(writer: sqlite3.Connection) -> None:
+    """Create the table, or move the events of an earlier release's table into it
+    (one transaction, positions and order kept)."""
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        writer.execute(_SCHEMA)
+        legacy = writer.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                (_LEGACY_TABLE,)).fetchone()
+        if legacy:
+            writer.execute(f"INSERT INTO events (id, {_COLUMNS}) "
+                           f"SELECT id, {_COLUMNS} FROM {_LEGACY_TABLE} ORDER BY id")
+            writer.execute(f"DROP TABLE {_LEGACY_TABLE}")
+        writer.execute("COMMIT")
+    except BaseException:
+        writer.execute("ROLLBACK")
+        raise
 
 
 def _connect(path: Path) -> sqlite3.Connection:
