@@ -248,18 +248,25 @@ def test_evicted_origin_gets_a_new_connection(raw_server):
 
 
 def self_signed_cert(directory) -> tuple[str, str]:  # noqa: ANN001
+    """A self-signed certificate for ``localhost`` and 127.0.0.1 (its own CA)."""
+    import ipaddress
+
     x509 = pytest.importorskip("cryptography.x509")
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.timezone.utc)
+    names = x509.SubjectAlternativeName([
+        x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(names, critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -284,6 +291,40 @@ def test_self_signed_https_certificate_is_rejected(sender, raw_server, tmp_path)
     assert result.status_code is None
     assert result.error.startswith("SSLCertVerificationError:")
     assert "certificate verify failed" in result.error
+
+
+def test_trusted_https_endpoint_gets_the_post_over_one_kept_alive_connection(
+        raw_server, tmp_path, monkeypatch):
+    """TLS comes from urllib3's connection: the certificate is checked against the
+    trusted CAs (here ours, through SSL_CERT_FILE), the host name is sent as SNI,
+    and the connection is kept for the next attempt."""
+    cert, key = self_signed_cert(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", cert)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server_names: list[str | None] = []
+    context.sni_callback = lambda tls_sock, name, ctx: server_names.append(name)
+    bodies: list[bytes] = []
+
+    def tls(conn: socket.socket, server: RawServer) -> None:
+        conn.settimeout(5)
+        with context.wrap_socket(conn, server_side=True) as secure:
+            while request := read_request(secure):
+                bodies.append(request.partition(b"\r\n\r\n")[2])
+                secure.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    server = raw_server(tls)
+    sender = HttpSender(max_connections=2)
+    try:
+        first = sender.post(f"https://localhost:{server.port}/hook", b'{"n":1}', HEADERS, 5)
+        second = sender.post(f"https://localhost:{server.port}/hook", b'{"n":2}', HEADERS, 5)
+    finally:
+        sender.close()
+    assert (first.status_code, first.excerpt, first.error) == (200, "ok", None)
+    assert (second.status_code, second.excerpt) == (200, "ok")
+    assert bodies == [b'{"n":1}', b'{"n":2}']
+    assert server.connections == 1
+    assert server_names == ["localhost"]
 
 
 def send_in_pieces(*pieces: bytes) -> Handler:

@@ -28,6 +28,7 @@ import functools
 import http.client
 import io
 import socket
+import ssl
 from typing import Mapping
 
 import urllib3
@@ -60,7 +61,12 @@ class _DeadlineReader(io.RawIOBase):
 
     def readinto(self, buffer) -> int | None:  # noqa: ANN001 - a writable buffer
         self._sock.settimeout(0.0 if self.polling else self._clock.remaining())
-        count = self._raw.readinto(buffer)
+        try:
+            count = self._raw.readinto(buffer)
+        except ssl.SSLWantReadError:  # TLS's "nothing there yet" (plain sockets: None)
+            if self.polling:
+                return None
+            raise
         if count:
             self._clock.note_received(count)
         return count
