@@ -9,7 +9,9 @@ core 0), all in one run:
   (c) a healthy endpoint's throughput while a dead endpoint (accepts TCP,
       never answers) is subscribed too, vs alone;
   (d) emit latency p50/p99 with 100 webhooks subscribed (SQLite);
-  (e) RSS growth while 100,000 deliveries wait for a dead endpoint.
+  (e) RSS growth while 100,000 deliveries wait for a dead endpoint;
+  (a, HTTPS) as (a), both sides over TLS to nginx (kept-alive connections:
+      a handshake per delivery would cost several times a delivery's CPU).
 The same emit latency with 100 *filtered* webhooks: bench/webhook_filters.py.
 Falls back to a Python receiver (and says so) when nginx is missing.
 """
@@ -57,6 +59,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+TLS_LISTEN = """listen 127.0.0.1:{port} ssl;
+    ssl_certificate {tmp}/cert.pem;
+    ssl_certificate_key {tmp}/key.pem;"""
+
 NGINX_CONF = """
 worker_processes 1;
 daemon off;
@@ -69,26 +75,37 @@ http {{
   keepalive_requests 1000000;
   keepalive_timeout 75s;
   server {{
-    listen 127.0.0.1:{port};
+    {listen}
     location / {{ return 204; }}
   }}
 }}
 """
 
 
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
+                                     else None)
+
+
 @contextmanager
-def nginx_receiver() -> Iterator[tuple[str, str]]:
-    """(url, description): our own nginx on a free port, or a Python fallback."""
-    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
-                                       else None)
+def nginx_receiver(tls: bool = False) -> Iterator[tuple[str, str]]:
+    """(url, description): our own nginx on a free port, or a Python fallback (plain
+    HTTP only). With ``tls``, nginx serves HTTPS with a new self-signed certificate
+    that this process then trusts (SSL_CERT_FILE)."""
+    binary = nginx_binary()
     if binary is None:
         with python_receiver() as url:
             yield url, "Python http.server (nginx not installed!)"
         return
     tmp = tempfile.mkdtemp(prefix="bench-nginx-")
     port = free_port()
+    listen = f"listen 127.0.0.1:{port};"
+    if tls:
+        write_certificate(Path(tmp))
+        os.environ["SSL_CERT_FILE"] = f"{tmp}/cert.pem"
+        listen = TLS_LISTEN.format(port=port, tmp=tmp)
     conf = Path(tmp) / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(tmp=tmp, port=port))
+    conf.write_text(NGINX_CONF.format(tmp=tmp, listen=listen))
     cmd = [binary, "-c", str(conf), "-p", tmp, "-e", f"{tmp}/error.log"]
     pinned = shutil.which("taskset") and (os.cpu_count() or 1) > 1
     if pinned:
@@ -96,11 +113,40 @@ def nginx_receiver() -> Iterator[tuple[str, str]]:
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for_port(port)
-        yield f"http://127.0.0.1:{port}/hook", "nginx 204" + (" on core 1" if pinned else "")
+        scheme = "https" if tls else "http"
+        yield f"{scheme}://localhost:{port}/hook" if tls else f"http://127.0.0.1:{port}/hook", \
+            f"nginx 204 ({scheme})" + (" on core 1" if pinned else "")
     finally:
         proc.terminate()
         proc.wait(10)
+        if tls:
+            os.environ.pop("SSL_CERT_FILE", None)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_certificate(directory: Path) -> None:
+    """cert.pem and key.pem: a self-signed certificate for localhost."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    (directory / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (directory / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
 
 
 @contextmanager
@@ -306,6 +352,25 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def tls_throughput() -> None:
+    """(a) over TLS: both sides keep their connections, so the ratio stays that of
+    plain HTTP; a handshake per delivery would show as a ratio far below it."""
+    with nginx_receiver(tls=True) as (url, receiver):
+        raw_pooled_loop(url, 200, CONCURRENCY)  # warm-up
+        raws, pipelines = [], []
+        for _ in range(2):
+            raws.append(raw_pooled_loop(url, RAW_REQUESTS, CONCURRENCY))
+            pipelines.append(pipeline_rate(url, PIPELINE_EVENTS))
+        (raw, raw_cpu), (pipeline, pipeline_cpu) = max(raws), max(pipelines)
+        print_table(f"over TLS (receiver: {receiver})", [
+            {"case": f"raw pooled urllib3 loop (x{CONCURRENCY}), HTTPS", "per_s": raw,
+             "cpu_us_each": raw_cpu, "ratio": "", "cpu_ratio": "", "target": ""},
+            {"case": "(a, HTTPS) pipeline vs raw loop", "per_s": pipeline,
+             "cpu_us_each": pipeline_cpu, "ratio": pipeline / raw,
+             "cpu_ratio": raw_cpu / pipeline_cpu, "target": ">= 0.5"},
+        ])
+
+
 def main() -> None:
     if (os.cpu_count() or 1) > 1 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {0})
@@ -336,6 +401,8 @@ def main() -> None:
              "target": ">= 0.9"},
         ]
         print_table(f"webhook delivery throughput (receiver: {receiver})", rows)
+        if nginx_binary() is not None:
+            tls_throughput()
         idle = emit_latency_and_rss(dead, BACKLOG_EVENTS, paced=0.0)
         busy = emit_latency_and_rss(url, LATENCY_EMITS, paced=0.1)
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
