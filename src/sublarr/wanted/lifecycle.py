@@ -53,6 +53,7 @@ def init_wanted(app: Flask, services: Services) -> None:
     queue.profiles = profiles.book
     probe = EmbeddedProbe(shutil.which(services.settings.current.whisper_ffprobe_path) or "",
                           workers=lambda: settings().wanted_probe_workers,
+                          timeout=lambda: settings().wanted_probe_timeout_seconds,
                           cache=ProbeCache(services.db))
     scanner = WantedScanner(services.db, settings, services.components[SOURCES_COMPONENT],
                             probe, profiles.book)

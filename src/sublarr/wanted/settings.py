@@ -16,10 +16,14 @@ class WantedSettings(BaseModel):
     wanted_scan_on_start: bool = Field(
         True, description="Scan once at start-up when Sonarr, Radarr or a folder is configured")
     wanted_probe_embedded: bool = Field(
-        True, description="Count embedded subtitle tracks (ffprobe) as present")
+        True, description="Count embedded subtitle tracks (MediaInfo, ffprobe) as present")
     wanted_probe_workers: int = Field(
-        2, ge=1, le=8, description="ffprobe runs at the same time when probing files for "
-                                   "embedded subtitle tracks")
+        2, ge=1, le=8, description="Files probed at the same time for embedded subtitle "
+                                   "tracks (MediaInfo, or ffprobe)")
+    wanted_probe_timeout_seconds: float = Field(
+        30.0, ge=1, le=600,
+        description="Longest wait for MediaInfo's answer on one file, and ffprobe's time "
+                    "limit (a file MediaInfo does not answer for goes to ffprobe)")
 
     wanted_scan_retry_seconds: int = Field(
         300, ge=1, le=24 * 3600,

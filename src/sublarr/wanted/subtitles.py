@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 SUBTITLE_EXTENSIONS = frozenset({".srt", ".ass", ".ssa", ".vtt", ".sub", ".sup", ".idx",
                                  ".smi", ".ttml"})
 MAX_TAGS = 4  # "Name.en.hi.forced.default.srt" is as far as naming schemes go
-PROBE_TIMEOUT_SECONDS = 30
+PROBE_TIMEOUT_SECONDS = 30  # default of wanted_probe_timeout_seconds
 DEFAULT_WORKERS = 2
 MAX_WORKERS = 8
 STORE_EVERY = 100  # probe results written to the cache per transaction
@@ -85,8 +85,9 @@ class EmbeddedProbe:
 
     Every file is read in-process by MediaInfo (:mod:`sublarr.wanted.mediainfo`);
     files it cannot make sense of (corrupt, truncated, a container it does not
-    look inside), and every file when the library cannot be loaded, go to
-    ffprobe.  Misses run on a small pool of threads
+    look inside) or does not answer for within ``timeout()`` seconds, and every
+    file when the library cannot be loaded or is set aside (reads stuck), go to
+    ffprobe, which gets as long.  Misses run on a small pool of threads
     (at most ``workers()`` at a time); results are kept in ``cache`` (when
     given) by path, size and mtime, so a file is probed once until it changes.
     A probe that fails (corrupt file, timeout, ffprobe missing) answers
@@ -97,11 +98,14 @@ class EmbeddedProbe:
     def __init__(self, executable: str | None = None,
                  workers: Callable[[], int] | int = DEFAULT_WORKERS,
                  cache: ProbeCache | None = None,
-                 mediainfo_library: str | None = None) -> None:
+                 mediainfo_library: str | None = None,
+                 timeout: Callable[[], float] | float = PROBE_TIMEOUT_SECONDS) -> None:
         self.executable = executable if executable is not None else shutil.which("ffprobe")
         self._workers = workers if callable(workers) else (lambda: workers)
+        self._timeout = timeout if callable(timeout) else (lambda: timeout)
         self._cache = cache
-        self._mediainfo = MediaInfoReader(mediainfo_library)
+        self._mediainfo = MediaInfoReader(mediainfo_library, self._timeout,
+                                          answering=MAX_WORKERS)
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._causes_logged: set[str] = set()
@@ -114,8 +118,10 @@ class EmbeddedProbe:
         return not self._stopping.is_set()
 
     def stop(self) -> None:
-        """Start no more probes (shutdown); running ffprobe children finish or time out."""
+        """Start no more probes (shutdown); running ffprobe children finish or time out,
+        MediaInfo reads are no longer waited for."""
         self._stopping.set()
+        self._mediainfo.stop()
 
     def languages(self, path: str) -> frozenset[str]:
         """Languages of the full (not forced-only) subtitle tracks inside ``path``."""
@@ -192,20 +198,21 @@ class EmbeddedProbe:
         if self._mediainfo.unavailable:
             self._failed("mediainfo", "MediaInfo", f"{self._mediainfo.unavailable}; "
                          "reading with ffprobe", counted=False)
-        if not self.executable:
+        if not self.executable or self._stopping.is_set():
             return NOTHING, False  # not kept: an ffprobe installed later will answer
         return self._ffprobe(path)
 
     def _ffprobe(self, path: str) -> tuple[ProbeResult, bool]:
         argv = [self.executable or "ffprobe", "-v", "error", "-select_streams", "s",
                 "-show_entries", PROBE_ENTRIES, "-of", "json", "file:" + path]
+        limit = float(self._timeout())
         with self._lock:
             self.ffprobe_runs += 1
         try:
-            done = subprocess.run(argv, capture_output=True, timeout=PROBE_TIMEOUT_SECONDS,
+            done = subprocess.run(argv, capture_output=True, timeout=limit,
                                   check=False, env=media_tool_environment(os.environ))
         except subprocess.TimeoutExpired:
-            self._failed("timeout", path, f"no answer within {PROBE_TIMEOUT_SECONDS} s")
+            self._failed("timeout", path, f"ffprobe gave no answer within {limit:g} s")
             return NOTHING, False  # maybe a slow share: try again next scan
         except OSError as exc:
             self._failed("start", path, f"cannot run {self.executable}: {exc}")
