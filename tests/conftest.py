@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from sublarr.app import create_app
 from sublarr.db.engine import Database, database_url_for
 from sublarr.services import Services, services_of
-from tests.support.http import TestServer
+from tests.support.http import TestServer, serve_in_thread
 from tests.support.services import postgres_schema
 
 TEST_ENV: dict[str, str] = {"PATH": "/usr/local/bin:/usr/bin:/bin"}
@@ -46,6 +45,28 @@ class ApiClient:
     @property
     def raw(self):  # noqa: ANN201 - the unauthenticated Flask test client
         return self._client
+
+
+# websocket-client's close() waits up to 3 s for the server's answering close frame,
+# but the Socket.IO client's reader thread races it for that frame: whenever the reader
+# wins, a test's connect-refused or disconnect sat out the full 3 s. The answer comes in
+# milliseconds when it comes; after the shorter wait the client shuts the socket anyway.
+WEBSOCKET_CLOSE_WAIT = 0.25
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_websocket_close() -> Iterator[None]:
+    import websocket
+
+    original = websocket.WebSocket.close
+
+    def close(self: Any, status: int = websocket.STATUS_NORMAL, reason: Any = b"",
+              timeout: float | None = WEBSOCKET_CLOSE_WAIT) -> None:
+        original(self, status, reason, timeout)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(websocket.WebSocket, "close", close)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -117,15 +138,22 @@ def receiver() -> Iterator[TestServer]:
         yield server
 
 
+class _NoDelayHandler(WSGIRequestHandler):
+    """Werkzeug's handler with TCP_NODELAY, as gunicorn serves (see tests.support.http)."""
+
+    disable_nagle_algorithm = True
+
+
 class LiveServer:
     """The app served over real HTTP (Werkzeug in a thread; tests only)."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._server = make_server("127.0.0.1", 0, app, threaded=True,
+                                   request_handler=_NoDelayHandler)
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = serve_in_thread(self._server)
         self._thread.start()
 
     def stop(self) -> None:

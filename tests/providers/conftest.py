@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,12 +22,8 @@ def fakes() -> Iterator[Fakes]:
     started = Fakes(FakeOpenSubtitles().start(), FakeJimaku().start(),
                     FakeAnimeTosho().start(), FakeSubdl().start())
     yield started
-    # serve_forever notices a shutdown only at its next 0.5 s poll: stop all four at once.
-    stoppers = [threading.Thread(target=f.server.stop) for f in started.all()]
-    for thread in stoppers:
-        thread.start()
-    for thread in stoppers:
-        thread.join()
+    for fake in started.all():
+        fake.server.stop()
 
 
 @pytest.fixture

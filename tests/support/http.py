@@ -15,6 +15,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
+# Handlers write the head and the body of an answer in separate sends: with Nagle's
+# algorithm on, the body then waits for the client's delayed ACK (about 40 ms a request).
+# Real servers (gunicorn) set TCP_NODELAY; so do the test servers.
+
+# serve_forever() notices shutdown() only at its next poll (0.5 s by default): a short
+# poll lets a test's servers stop at once instead of adding half a second to teardown.
+POLL_INTERVAL = 0.02
+
+
+def serve_in_thread(server: Any) -> threading.Thread:
+    """A daemon thread running ``server.serve_forever`` with the short poll (not started)."""
+    return threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
+                            daemon=True)
+
 
 @dataclass
 class Recorded:
@@ -64,7 +78,7 @@ class TestServer:
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = serve_in_thread(self._server)
 
     @property
     def port(self) -> int:
@@ -110,6 +124,7 @@ class TestServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
 
             def log_message(self, *_args: Any) -> None:  # keep test output quiet
                 pass
@@ -150,6 +165,7 @@ class RawServer:
     def __init__(self, write_reply: Callable[[BaseHTTPRequestHandler], None]) -> None:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
 
             def log_message(self, *_args: Any) -> None:
                 pass
@@ -165,7 +181,7 @@ class RawServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = serve_in_thread(self._server)
 
     @property
     def url(self) -> str:
