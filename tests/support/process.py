@@ -58,7 +58,7 @@ class ServerProcess:
                     return
             except requests.RequestException:
                 pass
-            time.sleep(0.1)
+            time.sleep(0.05)
         raise AssertionError(f"server not healthy after {timeout}s:\n{self.output()}")
 
     def output(self) -> str:

@@ -247,7 +247,7 @@ def _overlap_ffprobe(folder: Path) -> tuple[Path, Path]:
         "#!/bin/sh\n"
         f'echo "start $$" >> "{log}"\n'
         "i=0\n"
-        f'while [ "$(grep -c start "{log}")" -lt 2 ] && [ $i -lt 100 ]; do '
+        f'while [ "$(grep -c start "{log}")" -lt 2 ] && [ $i -lt 40 ]; do '
         "sleep 0.05; i=$((i+1)); done\n"
         f'"{FFPROBE}" "$@"; rc=$?\n'
         f'echo "end $$" >> "{log}"\n'

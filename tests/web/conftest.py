@@ -27,10 +27,11 @@ def _unavailable(message: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Chromium for one test module (module scope: Playwright's event loop is gone again
-    before other packages' tests run)."""
+    """Chromium for the UI tests (package scope: one launch for this folder, and
+    Playwright's event loop is gone again before other packages' tests run; each test
+    still gets a fresh browser context of its own)."""
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     try:
