@@ -69,30 +69,6 @@ def _quick_websocket_close() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _reuse_url_builders() -> Iterator[None]:
-    """Werkzeug compiles two URL-builder functions per route with ``compile()`` on every
-    app it builds: about 30 ms of each test's ~80 ms app. A builder of a rule without
-    defaults depends only on the rule's parsed parts (it reaches the rule's converters
-    through its ``self`` at call time), so one compiled function serves every app."""
-    from werkzeug.routing.rules import Rule
-
-    original = Rule._compile_builder
-    built: dict[tuple, Any] = {}
-
-    def compile_builder(self: Rule, append_unknown: bool = True) -> Any:
-        if self.defaults:
-            return original(self, append_unknown)
-        key = (self.rule, append_unknown, tuple(self._trace))
-        if key not in built:
-            built[key] = original(self, append_unknown)
-        return built[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Rule, "_compile_builder", compile_builder)
-        yield
-
-
 @pytest.fixture(scope="session")
 def migrated_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once per session; copied into each test's data dir

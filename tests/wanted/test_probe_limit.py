@@ -86,6 +86,9 @@ def test_a_blocked_read_is_given_up_at_the_limit_logged_and_counted_back(
             assert time.monotonic() - started < MARGIN
             assert reader.stuck == 1 and not reader.set_aside
         wait_until(lambda: reader.stuck == 0, MARGIN, what="the blocked read to return")
+        # the thread logs its return just after it is counted back
+        wait_until(lambda: _messages(caplog, "returned after", str(hung)), MARGIN,
+                   what="the return to be logged")
     assert len(_messages(caplog, "no answer for", str(hung), "within 1 s")) == 1
     assert len(_messages(caplog, "returned after", str(hung))) == 1
     assert reader.read(str(japanese_mkv)) == JAPANESE  # its thread serves again
