@@ -56,6 +56,7 @@ class FakeOllama:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body in one segment (no 40 ms ACK wait)
 
             def log_message(self, *_args) -> None:
                 pass

@@ -130,6 +130,7 @@ class FakeSubdl(BaseHTTPRequestHandler):
     """SubDL's search API answering after 300 ms; the subtitle zip is served at once."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body in one segment (no 40 ms ACK wait)
     archive = _subtitle_zip()
     searches = 0
 
