@@ -48,16 +48,17 @@ def media_like(path: Path) -> Path:
 
 
 @contextmanager
-def blocked_reads(paths: list[Path]) -> Iterator[None]:
+def blocked_reads(paths: list[Path]) -> Iterator[subprocess.Popen]:
     """While inside, opening any of ``paths`` blocks (skips when leases are not
-    available on this file system)."""
+    available on this file system).  Yields the lease holder: once it has ended
+    (killed), the files answer again."""
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, *map(str, paths)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         first = holder.stdout.readline().strip() if holder.stdout else ""
         if first != "held":
             pytest.skip(f"file leases unavailable here ({first or 'holder failed'})")
-        yield
+        yield holder
     finally:
         if holder.stdin:
             holder.stdin.close()

@@ -11,7 +11,13 @@ import pytest
 
 from sublarr.db.base import utcnow
 from sublarr.db.engine import Database, database_url_for
-from sublarr.wanted.probe_cache import UNSEEN_DAYS, FileStamp, ProbeCache, ProbeResult
+from sublarr.wanted.probe_cache import (
+    TIMED_OUT,
+    UNSEEN_DAYS,
+    FileStamp,
+    ProbeCache,
+    ProbeResult,
+)
 
 JA = ProbeResult(frozenset({"ja"}), frozenset({"en"}))
 
@@ -40,6 +46,13 @@ def test_an_answer_holds_while_size_and_mtime_hold(cache: ProbeCache):
     cache.store({"/tv/A/1.mkv": (FileStamp(11, 7), ProbeResult(frozenset({"de"})))})
     assert cache.lookup({"/tv/A/1.mkv": FileStamp(11, 7)}) == {
         "/tv/A/1.mkv": ProbeResult(frozenset({"de"}))}
+
+
+def test_a_timed_out_probe_is_not_kept(cache: ProbeCache):
+    cache.store({"/tv/A/1.mkv": (FileStamp(10, 5), TIMED_OUT),
+                 "/tv/A/2.mkv": (FileStamp(20, 5), JA)})
+    assert cache.lookup({"/tv/A/1.mkv": FileStamp(10, 5), "/tv/A/2.mkv": FileStamp(20, 5)}) == {
+        "/tv/A/2.mkv": JA}
 
 
 def test_rows_of_files_gone_from_a_listed_directory_are_dropped(cache: ProbeCache):

@@ -24,9 +24,9 @@ from sublarr.app import create_app
 from sublarr.library.intake import SINK_COMPONENT
 from sublarr.services import services_of
 from sublarr.wanted.mediainfo import MediaInfoReader
-from sublarr.wanted.probe_cache import NOTHING, ProbeResult
+from sublarr.wanted.probe_cache import TIMED_OUT, ProbeResult
 from sublarr.wanted.subtitles import MAX_WORKERS, EmbeddedProbe
-from tests.conftest import TEST_ENV
+from tests.conftest import TEST_ENV, ApiClient
 from tests.support.waiting import wait_until
 from tests.wanted.hang_support import blocked_reads, media_like
 
@@ -82,7 +82,7 @@ def test_a_blocked_read_is_given_up_at_the_limit_logged_and_counted_back(
     with caplog.at_level(logging.WARNING, logger="sublarr.wanted.mediainfo"):
         with blocked_reads([hung]):
             started = time.monotonic()
-            assert reader.read(str(hung)) is None  # left to ffprobe
+            assert reader.read(str(hung)) == TIMED_OUT  # left to ffprobe
             assert time.monotonic() - started < MARGIN
             assert reader.stuck == 1 and not reader.set_aside
         wait_until(lambda: reader.stuck == 0, MARGIN, what="the blocked read to return")
@@ -102,7 +102,7 @@ def test_after_k_blocked_reads_mediainfo_is_set_aside_until_one_returns(
     reader = MediaInfoReader(timeout=1, stuck_limit=2)
     with caplog.at_level(logging.WARNING, logger="sublarr.wanted.mediainfo"):
         with blocked_reads(hung):
-            assert [reader.read(str(p)) for p in hung[:2]] == [None, None]
+            assert [reader.read(str(p)) for p in hung[:2]] == [TIMED_OUT, TIMED_OUT]
             assert reader.set_aside and reader.stuck == 2
             started = time.monotonic()
             # Set aside: nothing is handed to the library, not even a readable file.
@@ -134,7 +134,9 @@ def test_threads_stay_bounded_however_many_reads_block(tmp_path, japanese_mkv): 
             assert time.monotonic() - started < MARGIN
             assert reader.set_aside
         most = max([most, len(_mediainfo_threads() - earlier)] + [n for _a, n in answers])
-        assert [answer for answer, _n in answers] == [None] * 12
+        # no answer for any: given up on (at least the two that got stuck) or set aside
+        assert all(answer in (None, TIMED_OUT) for answer, _n in answers)
+        assert sum(answer == TIMED_OUT for answer, _n in answers) >= 2
         wait_until(lambda: reader.stuck == 0, MARGIN, what="the blocked reads to return")
         assert reader.read(str(japanese_mkv)) == JAPANESE
     assert most <= 3 + 2
@@ -190,7 +192,7 @@ def test_blocked_files_fall_back_to_ffprobe_and_after_three_mediainfo_is_not_use
             elapsed = time.monotonic() - started
             assert probe.probe_many([str(readable[1])]) == {str(readable[1]): JAPANESE}
         assert elapsed < 2 * MARGIN  # 3 × (1 s MediaInfo + 1 s ffprobe) when nothing stalls
-        assert found == {**{str(p): NOTHING for p in hung}, str(readable[0]): JAPANESE}
+        assert found == {**{str(p): TIMED_OUT for p in hung}, str(readable[0]): JAPANESE}
         assert _runs(log) == [*paths, str(readable[1])]  # every file went to ffprobe
         assert len(_messages(caplog, "no answer for")) == 3
         assert all(_messages(caplog, "no answer for", str(p)) for p in hung)
@@ -227,6 +229,65 @@ def test_a_scan_with_blocked_files_finishes_and_makes_them_wanted(
         wait_until(lambda: len(_messages(caplog, "returned after")) == 3, MARGIN,
                    what="the blocked reads to return")
         assert len(_mediainfo_threads() - earlier) <= MAX_WORKERS + 3
+    finally:
+        services_of(app).shutdown()
+
+
+def _releasing_ffprobe(folder: Path, recovers: Path) -> tuple[Path, Path]:
+    """The real ffprobe, except that asked for ``recovers`` it first ends the lease holder
+    of that file (its pid written to the returned file): the share answers again
+    between MediaInfo's give-up and ffprobe."""
+    script, pid_file = folder / "ffprobe-releasing", folder / "holder.pid"
+    script.write_text(f'#!/bin/sh\nfor last; do :; done\n'
+                      f'[ "$last" = "file:{recovers}" ] && kill "$(cat "{pid_file}")"\n'
+                      f'exec "{FFPROBE}" "$@"\n')
+    script.chmod(0o755)
+    return script, pid_file
+
+
+def test_files_not_answering_are_a_scan_warning_until_a_scan_reads_them(
+        tmp_path, data_dir, japanese_mkv, caplog):  # noqa: ANN001
+    """Two files block for MediaInfo and ffprobe: one warning counting each once, with
+    both as examples.  A third blocks for MediaInfo only (ffprobe reads it): not counted.
+    Nothing of the two is kept, so the next scan, the share answering, reads them again
+    and the warning is gone."""
+    folder = tmp_path / "watched"
+    hung = [media_like(folder / f"Hung {n}" / f"Hung {n}.mkv") for n in range(2)]
+    recovers = media_like(folder / "Recovers" / "Recovers.mkv")
+    _copy(japanese_mkv, folder / "Fine" / "Fine.mkv")
+    script, pid_file = _releasing_ffprobe(tmp_path, recovers)
+    app = create_app({"data_dir": data_dir, "library_roots": [str(tmp_path)],
+                      "standalone_folders": [str(folder)], "wanted_languages": ["ja"],
+                      "wanted_scan_on_start": False, "wanted_scan_interval_minutes": 0,
+                      "wanted_search_on_arrival": False, "wanted_probe_timeout_seconds": 1},
+                     environ={**TEST_ENV, "SUBLARR_WHISPER_FFPROBE_PATH": str(script)},
+                     testing=True)
+    runner = services_of(app).components[SINK_COMPONENT].runner
+    client = ApiClient(app, services_of(app).api_key)
+    try:
+        with caplog.at_level(logging.WARNING, logger="sublarr.wanted"), \
+                blocked_reads(hung), blocked_reads([recovers]) as recovers_holder:
+            pid_file.write_text(str(recovers_holder.pid))
+            first = runner.scan_now()
+        assert (first.scanned, first.files_probed, first.added) == (4, 4, 3)
+        assert all(_messages(caplog, "no answer for", str(p), "within 1 s")
+                   for p in [*hung, recovers])  # MediaInfo gave up on all three
+        assert _messages(caplog, "2 file(s) gave no answer")
+        status = client.get("/api/v1/wanted/scan").json
+        assert [w["kind"] for w in status["warnings"]] == ["files_not_answering"]
+        warning = status["warnings"][0]
+        assert warning["count"] == 2
+        assert sorted(warning["examples"]) == sorted(map(str, hung))
+        assert "wanted_probe_timeout_seconds (1 s)" in warning["hint"]
+        assert "probed again next scan" in warning["hint"]
+        assert status["last_scan"]["warnings"] == status["warnings"]
+        assert client.get("/api/v1/library/status").json["warnings"] == status["warnings"]
+        wait_until(lambda: len(_messages(caplog, "returned after")) == 3, MARGIN,
+                   what="the blocked reads to return")
+        second = runner.scan_now()
+        assert (second.scanned, second.files_probed) == (4, 2)  # the two, read again
+        assert client.get("/api/v1/wanted/scan").json["warnings"] == []
+        assert client.get("/api/v1/library/status").json["warnings"] == []
     finally:
         services_of(app).shutdown()
 

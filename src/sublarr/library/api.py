@@ -96,8 +96,12 @@ class LibraryStatus(ApiModel):
     standalone_folders: list[str]
     warnings: list[dict[str, Any]] = Field(
         default_factory=list,
-        description="Problems the last wanted scan found, e.g. kind files_not_found: "
-                    "files Sonarr/Radarr list that do not exist here (count, examples, hint)")
+        description="Problems the last wanted scan found, each {kind, count, examples (first "
+                    "5 paths), hint}; kind files_not_found: files Sonarr/Radarr list that do "
+                    "not exist here; kind files_not_answering: files whose probe gave no "
+                    "answer within wanted_probe_timeout_seconds (a network share not "
+                    "answering?), counted as having no embedded subtitles and probed again "
+                    "next scan")
 
 
 @bp.get("/library/status")

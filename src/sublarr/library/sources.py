@@ -71,7 +71,8 @@ class LibraryHealth:
                 files=len(listing.files) if files is None else files)
 
     def set_warnings(self, warnings: list[dict[str, Any]]) -> None:
-        """Library warnings of the last scan (files Sonarr/Radarr list that are not here)."""
+        """Library warnings of the last scan (files Sonarr/Radarr list that are not here,
+        files whose probe timed out)."""
         with self._lock:
             self._warnings = list(warnings)
 

@@ -127,7 +127,8 @@ def start_scan():  # noqa: ANN201
 @bp.get("/wanted/scan")
 @documented("Whether a scan runs and its progress (series done/total, files checked and "
             "probed, ETA), the last scan's counts, source errors and library warnings "
-            "(files listed by Sonarr/Radarr that are not here)", tags=["wanted"])
+            "(files listed by Sonarr/Radarr that are not here, files whose probe timed out)",
+            tags=["wanted"])
 def scan_status():  # noqa: ANN201
     services = current_services()
     with services.db.session() as session:

@@ -26,7 +26,7 @@ from collections import deque
 from typing import Callable, NamedTuple
 
 from sublarr.library.languages import to_iso639_1
-from sublarr.wanted.probe_cache import ProbeResult
+from sublarr.wanted.probe_cache import TIMED_OUT, ProbeResult
 
 log = logging.getLogger(__name__)
 
@@ -265,9 +265,9 @@ class MediaInfoReader:
         return self._calls is not None and self._calls.set_aside
 
     def read(self, path: str) -> ProbeResult | None:
-        """Full and forced-only subtitle languages of ``path``, or None when MediaInfo is
-        unavailable or set aside, cannot open the file, gives no answer within the time
-        limit, or gives an answer not to be trusted."""
+        """Full and forced-only subtitle languages of ``path``; ``TIMED_OUT`` when no
+        answer came within the time limit; None when MediaInfo is unavailable or set
+        aside, cannot open the file, or gives an answer not to be trusted."""
         calls = self._loaded()
         if calls is None:
             return None
@@ -285,7 +285,7 @@ class MediaInfoReader:
             if stuck == calls.stuck_limit:
                 log.warning("MediaInfo set aside: %d reads are blocked in the library; "
                             "ffprobe reads every file until one of them returns", stuck)
-            return None
+            return TIMED_OUT
         if outcome.kind == "busy":
             log.debug("MediaInfo: no thread came free for %s within %g s; left to ffprobe",
                       path, limit)

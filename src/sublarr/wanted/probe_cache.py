@@ -32,13 +32,17 @@ PRUNE_EVERY = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """Subtitle track languages of a file: full tracks and forced-only tracks."""
+    """Subtitle track languages of a file: full tracks and forced-only tracks;
+    ``timed_out``: the file gave no answer within the probe's time limit (it counts as
+    having no tracks and is never stored, so the next scan probes it again)."""
 
     languages: frozenset[str] = frozenset()
     forced: frozenset[str] = frozenset()
+    timed_out: bool = False
 
 
 NOTHING = ProbeResult()
+TIMED_OUT = ProbeResult(timed_out=True)
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,9 @@ class ProbeCache:
     def store(self, results: Mapping[str, tuple[FileStamp, ProbeResult]],
               now: datetime | None = None) -> None:
         """Save probe results (replacing older rows of the same paths) in one transaction;
-        at most once per ``PRUNE_EVERY`` also drop rows unseen for ``UNSEEN_DAYS``."""
+        at most once per ``PRUNE_EVERY`` also drop rows unseen for ``UNSEEN_DAYS``;
+        timed-out results are not stored."""
+        results = {path: kept for path, kept in results.items() if not kept[1].timed_out}
         if not results:
             return
         now = now or utcnow()

@@ -3,8 +3,8 @@
 A scan goes through the library a part at a time (one Sonarr series, Radarr's
 movies, the watched folders); this holds what must outlive one part: the
 paths already decided (as hashes, so a 100,000-file library costs a few MB),
-the counters a user watches, and the files Sonarr/Radarr list that are not
-on this machine.
+the counters a user watches, the files Sonarr/Radarr list that are not
+on this machine, and the files whose probe timed out (not answering).
 """
 
 from __future__ import annotations
@@ -16,18 +16,23 @@ from typing import Any, Callable
 
 from sublarr.library.sources import Listings
 
-MISSING_EXAMPLES = 5
+MISSING_EXAMPLES = 5  # example paths of each warning
 MISSING_HINT = ("Sonarr/Radarr list these files but they do not exist here: check "
                 "path_mappings (their path → this machine's path) and that the share is "
                 "mounted. No wanted rows are added for them; existing rows are kept.")
+NOT_ANSWERING_HINT = ("Reading these files took longer than wanted_probe_timeout_seconds "
+                      "({limit:g} s): a network share that stopped answering? They count as "
+                      "having no embedded subtitles and are probed again next scan.")
 
 
 class ScanState:
     """Counters and the set of decided paths of one scan (thread-safe snapshot)."""
 
-    def __init__(self, on_change: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def __init__(self, on_change: Callable[[dict[str, Any]], None] | None = None,
+                 probe_timeout: float = 0.0) -> None:
         self._lock = threading.Lock()
         self._on_change = on_change
+        self._probe_timeout = probe_timeout  # seconds, for the not-answering hint
         self._started = time.monotonic()
         self.seen: set[int] = set()  # hash(path) of every file a listing gave this scan
         self.series_total = 0
@@ -38,6 +43,8 @@ class ScanState:
         self.removed = 0
         self.missing = 0
         self.missing_examples: list[str] = []
+        self.not_answering: set[int] = set()  # hash(path) of files whose probe timed out
+        self.not_answering_examples: list[str] = []
         self.phase = "listing"
 
     def first_time(self, path: str) -> bool:
@@ -58,6 +65,15 @@ class ScanState:
             self.missing += 1
             if len(self.missing_examples) < MISSING_EXAMPLES:
                 self.missing_examples.append(path)
+
+    def timed_out(self, path: str) -> None:
+        """``path``'s probe gave no answer in time (counted once per scan)."""
+        with self._lock:
+            if hash(path) in self.not_answering:
+                return
+            self.not_answering.add(hash(path))
+            if len(self.not_answering_examples) < MISSING_EXAMPLES:
+                self.not_answering_examples.append(path)
 
     def probed(self, count: int = 1) -> None:
         with self._lock:
@@ -91,10 +107,16 @@ class ScanState:
                     "elapsed_seconds": round(elapsed, 1), "eta_seconds": eta}
 
     def warnings(self) -> list[dict[str, Any]]:
-        if not self.missing:
-            return []
-        return [{"kind": "files_not_found", "count": self.missing,
-                 "examples": list(self.missing_examples), "hint": MISSING_HINT}]
+        found: list[dict[str, Any]] = []
+        with self._lock:
+            if self.missing:
+                found.append({"kind": "files_not_found", "count": self.missing,
+                              "examples": list(self.missing_examples), "hint": MISSING_HINT})
+            if self.not_answering:
+                found.append({"kind": "files_not_answering", "count": len(self.not_answering),
+                              "examples": list(self.not_answering_examples),
+                              "hint": NOT_ANSWERING_HINT.format(limit=self._probe_timeout)})
+        return found
 
 
 class ThrottledProgress:
@@ -147,7 +169,7 @@ class ThrottledProgress:
 
 class CountingProbe:
     """An embedded-subtitle probe that counts the files it examined (kept answers
-    are not counted: those files were not read again)."""
+    are not counted: those files were not read again) and the ones that timed out."""
 
     def __init__(self, probe: Any, state: ScanState) -> None:
         self._probe = probe
@@ -159,9 +181,13 @@ class CountingProbe:
     def probe_many(self, paths: Any) -> Any:
         before = self._probe.files_probed
         try:
-            return self._probe.probe_many(paths)
+            found = self._probe.probe_many(paths)
         finally:
             self._state.probed(self._probe.files_probed - before)
+        for path, result in found.items():
+            if result.timed_out:
+                self._state.timed_out(path)
+        return found
 
 
 class LocalFiles:

@@ -54,7 +54,7 @@ class ScanReport:
     # Sonarr series asked for their files (series_read) or kept unchanged (series_reused)
     series: dict[str, int] = field(default_factory=dict)
     files_probed: int = 0
-    # Library warnings, e.g. files Sonarr/Radarr list that do not exist here
+    # Library warnings: files Sonarr/Radarr list that do not exist here, files not answering
     warnings: list[dict] = field(default_factory=list)
 
     def event_payload(self) -> dict[str, int]:
@@ -214,11 +214,11 @@ class WantedScanner:
         receives :meth:`ScanState.snapshot` after each part."""
         started = time.perf_counter()
         began_at = utcnow()
-        state = ScanState(progress)
+        settings = self._settings()
+        state = ScanState(progress, settings.wanted_probe_timeout_seconds)
         self.state = state
         book = self._profiles()
-        probe = CountingProbe(self._probe, state) \
-            if self._settings().wanted_probe_embedded else None
+        probe = CountingProbe(self._probe, state) if settings.wanted_probe_embedded else None
         due = self._first_search_at()
         listings: Listings = {}
         complete: set[str] = set()
@@ -253,6 +253,10 @@ class WantedScanner:
             log.warning("wanted scan: %d file(s) listed by Sonarr/Radarr do not exist here, "
                         "e.g. %s; check path_mappings and mounts", state.missing,
                         state.missing_examples[0])
+        if state.not_answering:
+            log.warning("wanted scan: %d file(s) gave no answer within "
+                        "wanted_probe_timeout_seconds, e.g. %s; probed again next scan",
+                        len(state.not_answering), state.not_answering_examples[0])
         self.last_report = report
         return report
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sublarr.helper_env import media_tool_environment
 from sublarr.library.languages import to_iso639_1
 from sublarr.wanted.mediainfo import MediaInfoReader
-from sublarr.wanted.probe_cache import NOTHING, FileStamp, ProbeCache, ProbeResult
+from sublarr.wanted.probe_cache import NOTHING, TIMED_OUT, FileStamp, ProbeCache, ProbeResult
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +91,9 @@ class EmbeddedProbe:
     (at most ``workers()`` at a time); results are kept in ``cache`` (when
     given) by path, size and mtime, so a file is probed once until it changes.
     A probe that fails (corrupt file, timeout, ffprobe missing) answers
-    "nothing embedded"; each cause is logged once at warning level, repeats at
-    debug.  Never an error.
+    "nothing embedded" (``TIMED_OUT`` when the file did not answer in time: MediaInfo
+    gave up and ffprobe timed out too or is missing); each cause is logged once at
+    warning level, repeats at debug.  Never an error.
     """
 
     def __init__(self, executable: str | None = None,
@@ -193,13 +194,15 @@ class EmbeddedProbe:
         with self._lock:
             self.files_probed += 1
         tracks = self._mediainfo.read(path)
-        if tracks is not None:
+        if tracks is not None and not tracks.timed_out:
             return tracks, True
         if self._mediainfo.unavailable:
             self._failed("mediainfo", "MediaInfo", f"{self._mediainfo.unavailable}; "
                          "reading with ffprobe", counted=False)
-        if not self.executable or self._stopping.is_set():
-            return NOTHING, False  # not kept: an ffprobe installed later will answer
+        if self._stopping.is_set():
+            return NOTHING, False
+        if not self.executable:  # not kept: an ffprobe installed later will answer
+            return (NOTHING if tracks is None else TIMED_OUT), False  # MediaInfo gave up
         return self._ffprobe(path)
 
     def _ffprobe(self, path: str) -> tuple[ProbeResult, bool]:
@@ -213,7 +216,7 @@ class EmbeddedProbe:
                                   check=False, env=media_tool_environment(os.environ))
         except subprocess.TimeoutExpired:
             self._failed("timeout", path, f"ffprobe gave no answer within {limit:g} s")
-            return NOTHING, False  # maybe a slow share: try again next scan
+            return TIMED_OUT, False  # maybe a slow share: try again next scan
         except OSError as exc:
             self._failed("start", path, f"cannot run {self.executable}: {exc}")
             return NOTHING, False

@@ -1,5 +1,6 @@
 // The Wanted page's scan line: progress of a running scan (wanted_scan_progress) and the
-// library warning of the last one (files Sonarr/Radarr list that are not on this machine).
+// library warnings of the last one (files Sonarr/Radarr list that are not on this machine,
+// files whose probe timed out).
 
 import { h, replace } from "../dom.js";
 
@@ -10,9 +11,16 @@ function progressText(p) {
     + `${probed}, ${p.rows_added} rows added${eta}`;
 }
 
+const WARNING_TEXT = {
+  files_not_found: (n) => `${n} file(s) listed by Sonarr/Radarr were not found here. `,
+  files_not_answering: (n) => `${n} file(s) gave no answer when probed for subtitle tracks. `,
+};
+
 function warningNode(w) {
-  return h("div", { class: "form-error", role: "alert", dataset: { role: "scan-warning" } },
-    h("strong", {}, `${w.count} file(s) listed by Sonarr/Radarr were not found here. `), w.hint,
+  const text = WARNING_TEXT[w.kind] || ((n) => `${n} file(s): `);
+  const dataset = { role: "scan-warning", kind: w.kind };
+  return h("div", { class: "form-error", role: "alert", dataset },
+    h("strong", {}, text(w.count)), w.hint,
     h("ul", {}, (w.examples || []).map((p) => h("li", { class: "mono" }, p))));
 }
 
