@@ -13,20 +13,9 @@ import pytest
 from sublarr.wanted.mediainfo import MediaInfoReader, tracks_of
 from sublarr.wanted.probe_cache import ProbeResult
 from sublarr.wanted.subtitles import PROBE_ENTRIES, parse_ffprobe_tracks
+from tests.wanted.subtitle_fixtures import ASS, SRT
 
 FFMPEG, FFPROBE = shutil.which("ffmpeg"), shutil.which("ffprobe")
-SRT = "1\n00:00:00,000 --> 00:00:00,500\nHi\n"
-ASS = """[Script Info]
-ScriptType: v4.00+
-
-[V4+ Styles]
-Format: Name, Fontname, Fontsize, PrimaryColour, Bold, Italic, Alignment, MarginL, MarginR, MarginV
-Style: Default,Arial,20,&H00FFFFFF,0,0,2,10,10,10
-
-[Events]
-Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
-Dialogue: 0,0:00:00.00,0:00:00.50,Default,,0,0,0,,Hi
-"""
 X264 = ["-c:v", "libx264", "-preset", "ultrafast"]
 
 

@@ -29,21 +29,11 @@ from sublarr.wanted.subtitles import MAX_WORKERS, EmbeddedProbe
 from tests.conftest import TEST_ENV, ApiClient
 from tests.support.waiting import wait_until
 from tests.wanted.hang_support import blocked_reads, media_like
+from tests.wanted.subtitle_fixtures import ASS
 
 FFMPEG, FFPROBE = shutil.which("ffmpeg"), shutil.which("ffprobe")
 JAPANESE = ProbeResult(frozenset({"ja"}))
 MARGIN = 15.0  # seconds: far above the 1 s limits, only catches a stalled read
-ASS = """[Script Info]
-ScriptType: v4.00+
-
-[V4+ Styles]
-Format: Name, Fontname, Fontsize, PrimaryColour, Bold, Italic, Alignment, MarginL, MarginR, MarginV
-Style: Default,Arial,20,&H00FFFFFF,0,0,2,10,10,10
-
-[Events]
-Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
-Dialogue: 0,0:00:00.00,0:00:00.50,Default,,0,0,0,,Hi
-"""
 
 
 @pytest.fixture(scope="module")

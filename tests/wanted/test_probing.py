@@ -32,22 +32,11 @@ from sublarr.wanted.probe_cache import ProbeCache, ProbeCacheRow
 from sublarr.wanted.scanner import PresenceChecker, missing_pairs
 from sublarr.wanted.subtitles import EmbeddedProbe
 from tests.conftest import TEST_ENV
+from tests.wanted.subtitle_fixtures import ASS, SRT
 
 FFMPEG, FFPROBE = shutil.which("ffmpeg"), shutil.which("ffprobe")
 pytestmark = pytest.mark.skipif(not FFMPEG or not FFPROBE, reason="ffmpeg/ffprobe not installed")
 
-ASS = """[Script Info]
-ScriptType: v4.00+
-
-[V4+ Styles]
-Format: Name, Fontname, Fontsize, PrimaryColour, Bold, Italic, Alignment, MarginL, MarginR, MarginV
-Style: Default,Arial,20,&H00FFFFFF,0,0,2,10,10,10
-
-[Events]
-Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
-Dialogue: 0,0:00:00.00,0:00:00.50,Default,,0,0,0,,Hi
-"""
-SRT = "1\n00:00:00,000 --> 00:00:00,500\nHi\n"
 
 
 def _make(target: Path, *args: str) -> Path:
