@@ -22,7 +22,7 @@ from sublarr.events.catalog import CATALOG
 from sublarr.events.notifications import channel, templates
 from sublarr.events.notifications.delivery import notify
 from sublarr.events.webhooks import repo as configs
-from sublarr.events.webhooks.api import config_or_404
+from sublarr.events.webhooks.api import config_or_404, delete_config_or_404
 from sublarr.events.webhooks.lifecycle import TEST_MESSAGE, webhooks_of
 from sublarr.events.webhooks.subscriptions import endpoint_of
 from sublarr.services import current_services
@@ -207,12 +207,8 @@ def update_notification(notification_id: int):  # noqa: ANN201
 @documented("Delete a notification channel and its queued deliveries (its log entries stay)",
             status=204, tags=TAGS)
 def delete_notification(notification_id: int):  # noqa: ANN201
-    services = current_services()
-    with services.db.session() as session:
-        configs.delete_config(session, _row_or_404(session, notification_id))
-    webhooks = webhooks_of(services)
-    webhooks.changed()
-    webhooks.metrics.forget(runlog.NOTIFICATION, notification_id)
+    delete_config_or_404(notification_id, configs.NOTIFICATION, "notification",
+                         runlog.NOTIFICATION)
     return "", 204
 
 

@@ -28,7 +28,7 @@ from sublarr.api.validation import (
     settle_subscription,
 )
 from sublarr.db import hook_log
-from sublarr.events import subscription
+from sublarr.events import runlog, subscription
 from sublarr.events.webhooks import repo as webhook_configs
 from sublarr.events.catalog import is_subscribable
 from sublarr.events.webhooks.request import RESERVED_HEADERS
@@ -212,6 +212,18 @@ def config_or_404(session, row_id: int, kind: str, label: str):  # noqa: ANN001,
     return row
 
 
+def delete_config_or_404(row_id: int, kind: str, label: str, hook_type: str) -> None:
+    """Delete the webhook or notification channel ``row_id`` of ``kind`` (404 otherwise)
+    with its queued deliveries; the scheduler forgets it, and so do its Prometheus series
+    (``hook_type``: its kind in the run log)."""
+    services = current_services()
+    with services.db.session() as session:
+        webhook_configs.delete_config(session, config_or_404(session, row_id, kind, label))
+    webhooks = webhooks_of(services)
+    webhooks.changed()
+    webhooks.metrics.forget(hook_type, row_id)
+
+
 def _row_or_404(session, webhook_id: int):  # noqa: ANN001, ANN202
     return config_or_404(session, webhook_id, webhook_configs.HTTP, "webhook")
 
@@ -313,12 +325,7 @@ def update_webhook(webhook_id: int):  # noqa: ANN201
 @bp.delete("/webhooks/<int:webhook_id>")
 @documented("Delete a webhook and its queued deliveries", status=204, tags=["webhooks"])
 def delete_webhook(webhook_id: int):  # noqa: ANN201
-    services = current_services()
-    with services.db.session() as session:
-        webhook_configs.delete_config(session, _row_or_404(session, webhook_id))
-    webhooks = webhooks_of(services)
-    webhooks.changed()
-    webhooks.metrics.forget("webhook", webhook_id)
+    delete_config_or_404(webhook_id, webhook_configs.HTTP, "webhook", runlog.WEBHOOK)
     return "", 204
 
 
