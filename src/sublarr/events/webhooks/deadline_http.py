@@ -32,7 +32,7 @@ import ssl
 from typing import Mapping
 
 import urllib3
-from urllib3.connection import HTTPConnection, HTTPSConnection, _ResponseOptions
+from urllib3.connection import HTTPConnection, HTTPSConnection
 
 from sublarr.events.webhooks.attempt_clock import AttemptClock
 
@@ -212,29 +212,21 @@ class _DeadlineConnection(HTTPConnection):
         self._hold_head = False
         self._head = b""
 
-    def request(self, method: str, url: str, body: bytes | None = None,  # type: ignore[override]
-                headers: Mapping[str, str] | None = None, *, chunked: bool = False,
-                preload_content: bool = True, decode_content: bool = True,
-                enforce_content_length: bool = True) -> None:
-        """The whole head and the body in one send; the header names and values were
-        checked by the sender (framing headers are refused there)."""
-        if chunked or not isinstance(body, bytes):
-            raise TypeError("the webhook sender posts a body of bytes")
-        self._response_options = _ResponseOptions(method, url, preload_content, decode_content,
-                                                  enforce_content_length)
-        self.putrequest(method, url)  # request line, Host, Accept-Encoding
-        lines = [f"{name}: {value}" for name, value in (headers or {}).items()]
-        lines.append(f"Content-Length: {len(body)}")
-        self._buffer.append("\r\n".join(lines).encode("latin-1"))
-        self.endheaders()  # held back, and sent with the body
-        self.send(body)
-
     def exchange(self, target: str, body: bytes, headers: Mapping[str, str]
                  ) -> _BoundedResponse:
         """POST ``body`` and read the response head: http.client's response itself,
         without urllib3's response object and its copy of the headers (the
-        sender reads the status, one header and an excerpt of the body)."""
-        self.request("POST", target, body, headers)
+        sender reads the status, one header and an excerpt of the body).
+
+        The whole head and the body go in one send; the header names and values
+        were checked by the sender (framing headers are refused there)."""
+        self.putrequest("POST", target)  # request line, Host, Accept-Encoding
+        lines = [f"{name}: {value}" for name, value in headers.items()]
+        lines.append(f"Content-Length: {len(body)}")
+        self._buffer.append("\r\n".join(lines).encode("latin-1"))
+        self._hold_head = True
+        self.endheaders()  # the head is held back (see send) ...
+        self.send(body)    # ... and goes out with the body
         return http.client.HTTPConnection.getresponse(self)  # type: ignore[return-value]
 
     def connect(self) -> None:
@@ -242,27 +234,12 @@ class _DeadlineConnection(HTTPConnection):
         super().connect()
         self._clock.note_connected()
 
-    def endheaders(self, message_body=None, *, encode_chunked: bool = False) -> None:  # noqa: ANN001
-        self._hold_head = message_body is None
-        super().endheaders(message_body, encode_chunked=encode_chunked)
-
     def send(self, data) -> None:  # noqa: ANN001 - bytes or a file-like, as http.client takes
-        if self._hold_head and isinstance(data, bytes):
+        if self._hold_head:  # the head, from exchange's endheaders: kept for the body
             self._hold_head, self._head = False, data
             return
-        if self._head:
-            head, self._head = self._head, b""
-            if isinstance(data, (bytes, bytearray)):
-                data = head + data
-            else:
-                self._send_now(head)
-        self._send_now(data)
-
-    def getresponse(self):  # noqa: ANN201 - urllib3's response
-        if self._head:  # a request without a body
-            head, self._head = self._head, b""
-            self._send_now(head)
-        return super().getresponse()
+        head, self._head = self._head, b""
+        self._send_now(head + data if head else data)
 
     def close(self) -> None:
         self._hold_head, self._head = False, b""
